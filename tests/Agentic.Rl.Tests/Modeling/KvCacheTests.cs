@@ -1,0 +1,88 @@
+using Agentic.Rl.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Agentic.Rl.Tests.Modeling;
+
+public class KvCacheTests
+{
+    [Fact]
+    public void Incremental_decoding_matches_full_recomputation()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 7);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var ids = randint(0, 64, [2, 20], generator: new Generator(11), dtype: int64);
+        var full = model.forward(new CausalLMInput(ids)).Logits;
+
+        using var cache = new KvCache(model.Config.NumHiddenLayers);
+        var steps = new List<Tensor> { model.forward(new CausalLMInput(ids[.., ..8], Cache: cache)).Logits };
+        for (int i = 8; i < 20; i++)
+        {
+            steps.Add(model.forward(new CausalLMInput(ids[.., i..(i + 1)], Cache: cache)).Logits);
+        }
+        var incremental = cat(steps, 1);
+        var diff = (full - incremental).abs().max().item<float>();
+        Assert.True(diff < 1e-4, $"max abs logit diff {diff}");
+    }
+
+    [Fact]
+    public void Left_padded_batch_matches_each_unpadded_sequence()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 8);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        long[] a = [5, 6, 7, 8, 9, 10];
+        long[] b = [11, 12, 13];
+        // Row 1 is left-padded with three pad tokens (id 0, masked out).
+        var ids = tensor(new long[] { 5, 6, 7, 8, 9, 10, 0, 0, 0, 11, 12, 13 }).reshape(2, 6);
+        var mask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1 }).reshape(2, 6);
+
+        using var cache = new KvCache(model.Config.NumHiddenLayers);
+        var prefill = model.forward(new CausalLMInput(ids, mask, Cache: cache)).Logits;
+        var next = tensor(new long[] { 20, 21 }).reshape(2, 1);
+        var mask2 = cat([mask, ones(2, 1, dtype: int64)], 1);
+        var step = model.forward(new CausalLMInput(next, mask2, Cache: cache)).Logits;
+
+        var refA = model.forward(new CausalLMInput(tensor(a.Append(20).ToArray()).unsqueeze(0))).Logits;
+        var refB = model.forward(new CausalLMInput(tensor(b.Append(21).ToArray()).unsqueeze(0))).Logits;
+
+        Assert.True((prefill[0] - refA[0, ..6]).abs().max().item<float>() < 1e-4);
+        Assert.True((prefill[1, 3..] - refB[0, ..3]).abs().max().item<float>() < 1e-4);
+        Assert.True((step[0, 0] - refA[0, 6]).abs().max().item<float>() < 1e-4);
+        Assert.True((step[1, 0] - refB[0, 3]).abs().max().item<float>() < 1e-4);
+    }
+}
+
+public class MoeCausalLMTests
+{
+    [Fact]
+    public void State_dict_uses_hugging_face_names_with_an_untied_lm_head_and_the_router_bias()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 1);
+        var keys = model.state_dict().Keys.ToHashSet();
+        Assert.Contains("embed_tokens.weight", keys);
+        Assert.Contains("lm_head.weight", keys);
+        Assert.Contains("layers.0.self_attn.q_proj.weight", keys);
+        Assert.Contains("layers.1.mlp.experts.3.down_proj.weight", keys);
+        Assert.Contains("layers.1.mlp.shared_expert.up_proj.weight", keys);
+        Assert.Contains("layers.0.mlp.router.weight", keys);
+        Assert.Contains("layers.0.mlp.router_bias", keys);
+        Assert.DoesNotContain(keys, k => k.Contains("_counters") || k.Contains("rope"));
+        Assert.NotEqual(model.state_dict()["embed_tokens.weight"].Handle, model.state_dict()["lm_head.weight"].Handle);
+    }
+
+    [Fact]
+    public void Same_seed_gives_identical_weights()
+    {
+        using var a = new MoeCausalLM(TinyModels.Config(), seed: 5);
+        using var b = new MoeCausalLM(TinyModels.Config(), seed: 5);
+        using var c = new MoeCausalLM(TinyModels.Config(), seed: 6);
+        var sa = a.state_dict();
+        var sb = b.state_dict();
+        Assert.All(sa, kv => Assert.True(kv.Value.equal(sb[kv.Key]).all().item<bool>(), kv.Key));
+        Assert.False(sa["lm_head.weight"].allclose(c.state_dict()["lm_head.weight"]));
+    }
+}
