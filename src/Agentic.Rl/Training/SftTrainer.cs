@@ -1,0 +1,131 @@
+using Agentic.Core.Chat;
+using Agentic.Core.Randomness;
+using Agentic.Rl.Modeling;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Agentic.Rl.Training;
+
+/// <summary>The figures of one supervised optimizer step.</summary>
+/// <param name="Step">One-based number of the step just taken.</param>
+/// <param name="Loss">Mean next-token cross-entropy over the tokens the policy produced.</param>
+/// <param name="GradNorm">Global gradient norm before clipping.</param>
+/// <param name="LmHeadGradNorm">Gradient norm of the lm_head weight before clipping.</param>
+/// <param name="LearningRate">Learning rate used for this step.</param>
+/// <param name="Tokens">Real (non-padding) tokens in the batch.</param>
+/// <param name="LossTokens">Tokens that carried loss.</param>
+public sealed record SftStepResult(int Step, double Loss, double GradNorm, double LmHeadGradNorm, double LearningRate, long Tokens, long LossTokens);
+
+/// <summary>A loss or gradient that is NaN or infinite: the step was not applied.</summary>
+public sealed class NonFiniteLossException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public NonFiniteLossException(string message) : base(message) { }
+}
+
+/// <summary>
+/// Supervised fine-tuning of a <see cref="MoeCausalLM"/>: masked next-token cross-entropy, AdamW, linear warmup plus
+/// cosine decay, global gradient-norm clipping, and the router-bias update after each step. One dispose scope per
+/// step keeps TorchSharp memory flat across steps.
+/// </summary>
+public sealed class SftTrainer : IDisposable
+{
+    private readonly MoeCausalLM _model;
+    private readonly int _padTokenId;
+    private readonly AdamW _optimizer;
+    private readonly WarmupCosineSchedule _schedule;
+    private readonly Parameter[] _parameters;
+
+    /// <summary>Creates a trainer over <paramref name="model"/>.</summary>
+    public SftTrainer(MoeCausalLM model, int padTokenId, SftOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _model = model;
+        _padTokenId = padTokenId;
+        Options = options;
+        var named = model.named_parameters().ToArray();
+        _parameters = named.Select(p => p.parameter).ToArray();
+        ModelParameterNames = named.Select(p => p.name).ToArray();
+        _optimizer = optim.AdamW(_parameters, options.LearningRate, options.Beta1, options.Beta2, weight_decay: options.WeightDecay);
+        _schedule = new WarmupCosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps, options.MinLearningRateRatio);
+        Random = new DeterministicRandom(options.Seed);
+    }
+
+    /// <summary>The options the trainer was created with.</summary>
+    public SftOptions Options { get; }
+
+    /// <summary>Number of optimizer steps taken so far.</summary>
+    public int StepCount { get; internal set; }
+
+    /// <summary>The trainer's random stream (batch sampling); saved in checkpoints.</summary>
+    public DeterministicRandom Random { get; }
+
+    internal AdamW Optimizer => _optimizer;
+
+    /// <summary>Names of the optimized parameters, in optimizer order.</summary>
+    internal IReadOnlyList<string> ModelParameterNames { get; }
+
+    /// <summary>Draws a batch of <see cref="SftOptions.BatchSize"/> examples (with replacement) from the trainer's stream.</summary>
+    public IReadOnlyList<TokenizedConversation> SampleBatch(IReadOnlyList<TokenizedConversation> data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0) throw new ArgumentException("The training set is empty.", nameof(data));
+        var batch = new TokenizedConversation[Options.BatchSize];
+        for (int i = 0; i < batch.Length; i++) batch[i] = data[Random.Next(data.Count)];
+        return batch;
+    }
+
+    /// <summary>Takes one optimizer step on <paramref name="batch"/>.</summary>
+    /// <exception cref="NonFiniteLossException">The loss or gradient is not finite; weights are left unchanged.</exception>
+    public SftStepResult Step(IReadOnlyList<TokenizedConversation> batch)
+    {
+        using var scope = NewDisposeScope();
+        double lr = _schedule.At(StepCount);
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
+
+        _model.train();
+        using var data = TokenBatch.Create(batch, _padTokenId);
+        var output = _model.forward(new CausalLMInput(data.Inputs));
+        var logits = output.Logits;
+        var loss = nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[^1]), data.Targets.reshape(-1), ignore_index: TokenBatch.IgnoreIndex);
+        var total = output.AuxiliaryLoss is { } aux ? loss + aux : loss;
+        double lossValue = loss.item<float>();
+        if (!double.IsFinite(lossValue) || !double.IsFinite(total.item<float>()))
+        {
+            throw new NonFiniteLossException($"Non-finite SFT loss ({lossValue}) at step {StepCount + 1}; the step was skipped.");
+        }
+
+        _optimizer.zero_grad();
+        total.backward();
+        double lmHeadNorm = _model.LmHead.weight!.grad!.norm().item<float>();
+        double gradNorm = Options.MaxGradNorm > 0
+            ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm).item<float>()
+            : GlobalNorm();
+        if (!double.IsFinite(gradNorm))
+        {
+            _optimizer.zero_grad();
+            throw new NonFiniteLossException($"Non-finite gradient norm at step {StepCount + 1}; the step was skipped.");
+        }
+        _optimizer.step();
+        _model.UpdateRouterBias();
+        StepCount++;
+        return new SftStepResult(StepCount, lossValue, gradNorm, lmHeadNorm, lr, data.Tokens, data.LossTokens);
+    }
+
+    private double GlobalNorm()
+    {
+        double sum = 0;
+        foreach (var p in _parameters)
+        {
+            if (p.grad is { } g) sum += g.pow(2).sum().item<float>();
+        }
+        return Math.Sqrt(sum);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _optimizer.Dispose();
+}
