@@ -103,7 +103,7 @@ public sealed class SftTrainer : IDisposable
         total.backward();
         double lmHeadNorm = _model.LmHead.weight!.grad!.norm().item<float>();
         double gradNorm = Options.MaxGradNorm > 0
-            ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm).item<float>()
+            ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm)
             : GlobalNorm();
         if (!double.IsFinite(gradNorm))
         {

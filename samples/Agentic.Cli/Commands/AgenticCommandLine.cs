@@ -1,0 +1,26 @@
+using System.CommandLine;
+
+namespace Agentic.Cli.Commands;
+
+/// <summary>The <c>agentic</c> command line: builds the command tree and runs it.</summary>
+internal static class AgenticCommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("agentic: train, evaluate and serve noise-robust agent policies (Agentic for .NET)");
+        root.Subcommands.Add(SftCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
+    public static Task<int> InvokeAsync(string[] args)
+    {
+        var configuration = new InvocationConfiguration
+        {
+            // Ctrl+C cancels the action's token; give it time to finish the step and write the last good checkpoint.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
+        };
+        return Build().Parse(args).InvokeAsync(configuration);
+    }
+}

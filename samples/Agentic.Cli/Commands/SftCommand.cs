@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Text.Json;
+using Agentic.Cli.Jobs;
+using Spectre.Console;
+
+namespace Agentic.Cli.Commands;
+
+/// <summary><c>agentic sft --task addition --out DIR</c>: supervised training of the default policy.</summary>
+internal static class SftCommand
+{
+    public static Command Create()
+    {
+        var task = new Option<string>("--task") { Description = "Built-in task to train on (addition)", DefaultValueFactory = _ => "addition" };
+        task.AcceptOnlyFromAmong("addition");
+        var output = new Option<string>("--out") { Description = "Output folder (the checkpoint goes to OUT/checkpoint)", DefaultValueFactory = _ => "runs/sft-addition" };
+        var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 3000 };
+        var batch = new Option<int>("--batch-size") { Description = "Sequences per step", DefaultValueFactory = _ => 64 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => 3e-3 };
+        var digits = new Option<int>("--digits") { Description = "Operand digits (held-out problems use exactly this many)", DefaultValueFactory = _ => 3 };
+        var heldOut = new Option<int>("--heldout") { Description = "Held-out problems for the final evaluation", DefaultValueFactory = _ => 1000 };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Steps between quick evaluations (0 = none)", DefaultValueFactory = _ => 500 };
+        var maxMinutes = new Option<double>("--max-minutes") { Description = "Wall-clock budget for training", DefaultValueFactory = _ => 9.5 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for data, initialisation and batches", DefaultValueFactory = _ => 1UL };
+        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
+
+        var command = new Command("sft", "Train the default policy with supervised fine-tuning on a built-in task")
+        {
+            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, json,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var settings = new AdditionSftSettings
+            {
+                OutputDirectory = parse.GetValue(output)!,
+                Steps = parse.GetValue(steps),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(lr),
+                Digits = parse.GetValue(digits),
+                HeldOutExamples = parse.GetValue(heldOut),
+                EvalEvery = parse.GetValue(evalEvery),
+                MaxMinutes = parse.GetValue(maxMinutes),
+                Seed = parse.GetValue(seed),
+            };
+            var console = AnsiConsole.Console;
+            var report = AdditionSftJob.Run(settings, console, cancellationToken);
+            var table = new Table().AddColumns("figure", "value");
+            table.AddRow("held-out exact match", double.IsNaN(report.HeldoutExactMatch) ? "n/a (cancelled)" : $"{report.HeldoutExactMatch:P1} of {report.HeldoutExamples}");
+            table.AddRow("steps", report.Steps.ToString("N0"));
+            table.AddRow("seconds", report.Seconds.ToString("F1"));
+            table.AddRow("training tokens/s", report.TokensPerSecond.ToString("N0"));
+            table.AddRow("final loss", report.FinalLoss.ToString("F4"));
+            table.AddRow("parameters", report.Parameters.ToString("N0"));
+            table.AddRow("zero-expert share", report.ZeroExpertShare.ToString("P1"));
+            table.AddRow("peak resident memory", $"{report.PeakResidentMegabytes:F0} MB");
+            table.AddRow("checkpoint", report.Checkpoint);
+            console.Write(table);
+            if (parse.GetValue(json) is { } path)
+            {
+                JsonOutput.Write(path, new Dictionary<string, object?>
+                {
+                    ["task"] = "addition",
+                    ["heldout_exact_match"] = double.IsNaN(report.HeldoutExactMatch) ? null : report.HeldoutExactMatch,
+                    ["heldout_examples"] = report.HeldoutExamples,
+                    ["seconds"] = report.Seconds,
+                    ["steps"] = report.Steps,
+                    ["train_tokens"] = report.TrainTokens,
+                    ["tokens_per_second"] = report.TokensPerSecond,
+                    ["final_loss"] = report.FinalLoss,
+                    ["parameters"] = report.Parameters,
+                    ["zero_expert_share"] = report.ZeroExpertShare,
+                    ["peak_resident_mb"] = report.PeakResidentMegabytes,
+                    ["cancelled"] = report.Cancelled,
+                    ["checkpoint"] = report.Checkpoint,
+                });
+            }
+            return Task.FromResult(report.Cancelled ? 130 : 0);
+        });
+        return command;
+    }
+}
+
+/// <summary>Writes a command's figures as indented JSON.</summary>
+internal static class JsonOutput
+{
+    private static readonly JsonSerializerOptions s_options = new() { WriteIndented = true };
+
+    public static void Write(string path, IReadOnlyDictionary<string, object?> figures)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null) Directory.CreateDirectory(folder);
+        File.WriteAllText(path, JsonSerializer.Serialize(figures, s_options));
+    }
+}

@@ -1,0 +1,3 @@
+using Agentic.Cli.Commands;
+
+return await AgenticCommandLine.InvokeAsync(args);
