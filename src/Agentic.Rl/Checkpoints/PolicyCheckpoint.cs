@@ -118,7 +118,8 @@ public static class PolicyCheckpoint
             int step = state["step"]!.GetValue<int>();
             long adamStep = state["adam_step"]!.GetValue<long>();
 
-            var adamStates = trainer.Optimizer.state_dict().State;
+            var stateDict = trainer.Optimizer.state_dict();
+            var adamStates = stateDict.State;
             var names = trainer.ModelParameterNames;
             if (adamStates.Count != names.Count) throw new CheckpointException("Optimizer state does not match the model's parameters.");
             using var _ = no_grad();
@@ -129,6 +130,8 @@ public static class PolicyCheckpoint
                 CopyInto(s.exp_avg, moments[$"{names[i]}.exp_avg"]);
                 CopyInto(s.exp_avg_sq, moments[$"{names[i]}.exp_avg_sq"]);
             }
+            // state_dict() may hand out copies: load the edited dictionary back into the optimizer.
+            trainer.Optimizer.load_state_dict(stateDict);
             trainer.StepCount = step;
             trainer.Random.SetState(new RandomState(rng[0], rng[1], rng[2], rng[3]));
         }

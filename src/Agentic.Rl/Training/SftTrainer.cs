@@ -101,6 +101,7 @@ public sealed class SftTrainer : IDisposable
 
         _optimizer.zero_grad();
         total.backward();
+        EnsureGradients();
         double lmHeadNorm = _model.LmHead.weight!.grad!.norm().item<float>();
         double gradNorm = Options.MaxGradNorm > 0
             ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm)
@@ -114,6 +115,19 @@ public sealed class SftTrainer : IDisposable
         _model.UpdateRouterBias();
         StepCount++;
         return new SftStepResult(StepCount, lossValue, gradNorm, lmHeadNorm, lr, data.Tokens, data.LossTokens);
+    }
+
+    /// <summary>
+    /// Gives every parameter a gradient tensor: a routed expert that received no token this step gets zeros. Without
+    /// this, whether AdamW updates such an expert would depend on whether it ever had a gradient in this process,
+    /// and a resumed run would diverge from an uninterrupted one.
+    /// </summary>
+    private void EnsureGradients()
+    {
+        foreach (var p in _parameters)
+        {
+            if (p.grad is null) p.grad = zeros_like(p).DetachFromDisposeScope();
+        }
     }
 
     private double GlobalNorm()
