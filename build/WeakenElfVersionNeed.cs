@@ -44,10 +44,14 @@ public sealed class WeakenElfVersionNeed : Task
                 int changed = Patch(bytes, VersionName);
                 if (changed > 0)
                 {
+                    // Replace by rename (a new inode), never by rewriting in place: a running process may have the
+                    // library mapped. Keep the original timestamp so incremental builds see the copy as up to date.
+                    var stamp = File.GetLastWriteTimeUtc(path);
                     var tmp = path + ".weak.tmp";
                     File.WriteAllBytes(tmp, bytes);
-                    File.Copy(tmp, path, overwrite: true);
-                    File.Delete(tmp);
+                    File.SetLastWriteTimeUtc(tmp, stamp);
+                    File.Delete(path);
+                    File.Move(tmp, path);
                     Log.LogMessage(MessageImportance.High, $"Marked {VersionName} as a weak version need in {path}.");
                 }
             }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Agentic.Cli.Jobs;
+using Agentic.Training.Tasks.Addition;
 using Spectre.Console;
 
 namespace Agentic.Cli.Commands;
@@ -21,11 +22,13 @@ internal static class SftCommand
         var evalEvery = new Option<int>("--eval-every") { Description = "Steps between quick evaluations (0 = none)", DefaultValueFactory = _ => 500 };
         var maxMinutes = new Option<double>("--max-minutes") { Description = "Wall-clock budget for training", DefaultValueFactory = _ => 9.5 };
         var seed = new Option<ulong>("--seed") { Description = "Seed for data, initialisation and batches", DefaultValueFactory = _ => 1UL };
+        var trainExamples = new Option<int>("--train-examples") { Description = "Size of the generated training set", DefaultValueFactory = _ => 200_000 };
+        var format = new Option<AdditionFormat>("--format") { Description = "Reply format of the demonstrations (ReversedScratchpad or Plain)", DefaultValueFactory = _ => AdditionFormat.ReversedScratchpad };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
 
         var command = new Command("sft", "Train the default policy with supervised fine-tuning on a built-in task")
         {
-            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, json,
+            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -40,6 +43,8 @@ internal static class SftCommand
                 EvalEvery = parse.GetValue(evalEvery),
                 MaxMinutes = parse.GetValue(maxMinutes),
                 Seed = parse.GetValue(seed),
+                Format = parse.GetValue(format),
+                TrainingExamples = parse.GetValue(trainExamples),
             };
             var console = AnsiConsole.Console;
             var report = AdditionSftJob.Run(settings, console, cancellationToken);
@@ -59,6 +64,7 @@ internal static class SftCommand
                 JsonOutput.Write(path, new Dictionary<string, object?>
                 {
                     ["task"] = "addition",
+                    ["format"] = settings.Format.ToString(),
                     ["heldout_exact_match"] = double.IsNaN(report.HeldoutExactMatch) ? null : report.HeldoutExactMatch,
                     ["heldout_examples"] = report.HeldoutExamples,
                     ["seconds"] = report.Seconds,

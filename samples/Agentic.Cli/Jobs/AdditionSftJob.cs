@@ -21,6 +21,7 @@ internal sealed record AdditionSftSettings
     public double LearningRate { get; init; } = 3e-3;
     public int WarmupSteps { get; init; } = 100;
     public int Digits { get; init; } = 3;
+    public AdditionFormat Format { get; init; } = AdditionFormat.ReversedScratchpad;
     public int TrainingExamples { get; init; } = 200_000;
     public int HeldOutExamples { get; init; } = 1000;
     public int EvalEvery { get; init; } = 500;
@@ -61,7 +62,7 @@ internal static class AdditionSftJob
 
         var dataRandom = new DeterministicRandom(settings.Seed);
         var train = task.SampleTraining(dataRandom, settings.TrainingExamples)
-            .Select(p => template.Encode(p.ToDemonstration()))
+            .Select(p => template.Encode(p.ToDemonstration(settings.Format)))
             .ToArray();
         var heldOut = task.SampleHeldOut(dataRandom.Fork(1), settings.HeldOutExamples);
 
@@ -76,7 +77,7 @@ internal static class AdditionSftJob
         };
         using var trainer = new SftTrainer(model, tokenizer.EndOfTextId, options);
         var checkpoint = Path.Combine(settings.OutputDirectory, "checkpoint");
-        console.MarkupLine($"[bold]agentic sft[/] addition ({settings.Digits} digits): {model.ParameterCount:N0} parameters, " +
+        console.MarkupLine($"[bold]agentic sft[/] addition ({settings.Digits} digits, {settings.Format} replies): {model.ParameterCount:N0} parameters, " +
                            $"{config.NumExperts} routed + {config.NumZeroExperts} zero experts (top-{config.NumExpertsPerToken}), " +
                            $"{train.Length:N0} training examples, {heldOut.Count} held out");
 
@@ -148,7 +149,7 @@ internal static class AdditionSftJob
     {
         if (problems.Count == 0) return double.NaN;
         var generator = new PolicyGenerator(model, tokenizer.EndOfTextId);
-        var sampling = new SamplingOptions { Temperature = 0, MaxNewTokens = 12, StopTokenIds = template.StopTokenIds, Seed = 0 };
+        var sampling = new SamplingOptions { Temperature = 0, MaxNewTokens = 24, StopTokenIds = template.StopTokenIds, Seed = 0 };
         int correct = 0;
         foreach (var chunk in problems.Chunk(batchSize))
         {

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Agentic.Cli.Commands;
+
+namespace Agentic.Cli.Tests;
+
+/// <summary>Every command runs end to end with a tiny budget, so the main job cannot silently break.</summary>
+[Collection("console")]
+public sealed class CommandSmokeTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "agentic-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    private static int Run(params string[] args) => AgenticCommandLine.Build().Parse(args).Invoke();
+
+    private static JsonElement ReadJson(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    [Fact]
+    public void Sft_then_generate_with_a_tiny_budget()
+    {
+        var output = Path.Combine(_root, "sft");
+        var json = Path.Combine(_root, "sft.json");
+        Assert.Equal(0, Run("sft", "--task", "addition", "--out", output, "--steps", "3", "--batch-size", "4",
+            "--train-examples", "64", "--heldout", "5", "--eval-every", "0", "--json", json));
+
+        var figures = ReadJson(json);
+        double match = figures.GetProperty("heldout_exact_match").GetDouble();
+        Assert.InRange(match, 0, 1);
+        Assert.True(figures.GetProperty("seconds").GetDouble() > 0);
+        Assert.Equal(3, figures.GetProperty("steps").GetInt32());
+        Assert.True(File.Exists(Path.Combine(output, "checkpoint", "model.safetensors")));
+
+        Assert.Equal(0, Run("generate", "--checkpoint", Path.Combine(output, "checkpoint"), "--prompt", "What is 1+2?",
+            "--max-new-tokens", "4", "--logprobs"));
+    }
+
+    [Fact]
+    public void Bench_train_writes_its_figures()
+    {
+        var json = Path.Combine(_root, "bench.json");
+        Assert.Equal(0, Run("bench", "train", "--steps", "2", "--warmup", "1", "--batch-size", "4", "--json", json));
+        var figures = ReadJson(json);
+        Assert.True(figures.GetProperty("tokens_per_second").GetDouble() > 0);
+        Assert.True(figures.GetProperty("step_to_matmul_ratio").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Generate_reports_a_missing_checkpoint_as_an_error()
+    {
+        Assert.NotEqual(0, Run("generate", "--checkpoint", Path.Combine(_root, "nothing-here"), "--prompt", "hi"));
+    }
+}
