@@ -23,12 +23,13 @@ internal static class SftCommand
         var maxMinutes = new Option<double>("--max-minutes") { Description = "Wall-clock budget for training", DefaultValueFactory = _ => 9.5 };
         var seed = new Option<ulong>("--seed") { Description = "Seed for data, initialisation and batches", DefaultValueFactory = _ => 1UL };
         var trainExamples = new Option<int>("--train-examples") { Description = "Size of the generated training set", DefaultValueFactory = _ => 200_000 };
+        var fullWidth = new Option<double>("--full-width-share") { Description = "Share of training problems whose operands both have --digits digits (the rest are shorter)", DefaultValueFactory = _ => 0.8 };
         var format = new Option<AdditionFormat>("--format") { Description = "Reply format of the demonstrations (ReversedScratchpad or Plain)", DefaultValueFactory = _ => AdditionFormat.ReversedScratchpad };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
 
         var command = new Command("sft", "Train the default policy with supervised fine-tuning on a built-in task")
         {
-            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, json,
+            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, fullWidth, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -45,6 +46,7 @@ internal static class SftCommand
                 Seed = parse.GetValue(seed),
                 Format = parse.GetValue(format),
                 TrainingExamples = parse.GetValue(trainExamples),
+                MaxDigitsShare = parse.GetValue(fullWidth),
             };
             var console = AnsiConsole.Console;
             var report = AdditionSftJob.Run(settings, console, cancellationToken);

@@ -22,6 +22,7 @@ internal sealed record AdditionSftSettings
     public int WarmupSteps { get; init; } = 100;
     public int Digits { get; init; } = 3;
     public AdditionFormat Format { get; init; } = AdditionFormat.ReversedScratchpad;
+    public double MaxDigitsShare { get; init; } = 0.8;
     public int TrainingExamples { get; init; } = 200_000;
     public int HeldOutExamples { get; init; } = 1000;
     public int EvalEvery { get; init; } = 500;
@@ -58,7 +59,7 @@ internal static class AdditionSftJob
         var tokenizer = DefaultPolicy.CreateTokenizer();
         var template = DefaultPolicy.CreateTemplate(tokenizer);
         var config = DefaultPolicy.Config(tokenizer);
-        var task = new AdditionTask(new AdditionTaskOptions { MaxDigits = settings.Digits });
+        var task = new AdditionTask(new AdditionTaskOptions { MaxDigits = settings.Digits, MaxDigitsShare = settings.MaxDigitsShare });
 
         var dataRandom = new DeterministicRandom(settings.Seed);
         var train = task.SampleTraining(dataRandom, settings.TrainingExamples)
