@@ -14,7 +14,7 @@ internal static class SftCommand
         var task = new Option<string>("--task") { Description = "Built-in task to train on (addition)", DefaultValueFactory = _ => "addition" };
         task.AcceptOnlyFromAmong("addition");
         var output = new Option<string>("--out") { Description = "Output folder (the checkpoint goes to OUT/checkpoint)", DefaultValueFactory = _ => "runs/sft-addition" };
-        var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 3000 };
+        var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 1500 };
         var batch = new Option<int>("--batch-size") { Description = "Sequences per step", DefaultValueFactory = _ => 64 };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => 3e-3 };
         var digits = new Option<int>("--digits") { Description = "Operand digits (held-out problems use exactly this many)", DefaultValueFactory = _ => 3 };
@@ -24,12 +24,15 @@ internal static class SftCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed for data, initialisation and batches", DefaultValueFactory = _ => 1UL };
         var trainExamples = new Option<int>("--train-examples") { Description = "Size of the generated training set", DefaultValueFactory = _ => 200_000 };
         var fullWidth = new Option<double>("--full-width-share") { Description = "Share of training problems whose operands both have --digits digits (the rest are shorter)", DefaultValueFactory = _ => 0.8 };
-        var format = new Option<AdditionFormat>("--format") { Description = "Reply format of the demonstrations (ReversedScratchpad or Plain)", DefaultValueFactory = _ => AdditionFormat.ReversedScratchpad };
+        var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0 = library default)", DefaultValueFactory = _ => 0 };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay", DefaultValueFactory = _ => 0.01 };
+        var config = new Option<string?>("--config") { Description = "Model config JSON file (default: the built-in MoE config)" };
+        var format = new Option<AdditionFormat>("--format") { Description = "Reply format of the demonstrations: ColumnScratchpad (column sums and carries in a think block), ReversedScratchpad or Plain", DefaultValueFactory = _ => AdditionFormat.ColumnScratchpad };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
 
         var command = new Command("sft", "Train the default policy with supervised fine-tuning on a built-in task")
         {
-            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, fullWidth, json,
+            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, fullWidth, threads, weightDecay, config, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -47,6 +50,9 @@ internal static class SftCommand
                 Format = parse.GetValue(format),
                 TrainingExamples = parse.GetValue(trainExamples),
                 MaxDigitsShare = parse.GetValue(fullWidth),
+                Threads = parse.GetValue(threads),
+                WeightDecay = parse.GetValue(weightDecay),
+                Config = parse.GetValue(config) is { } file ? Agentic.Rl.Modeling.MoeTransformerConfig.FromJson(File.ReadAllText(file)) : null,
             };
             var console = AnsiConsole.Console;
             var report = AdditionSftJob.Run(settings, console, cancellationToken);

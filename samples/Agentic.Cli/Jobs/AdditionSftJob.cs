@@ -16,12 +16,12 @@ namespace Agentic.Cli.Jobs;
 internal sealed record AdditionSftSettings
 {
     public required string OutputDirectory { get; init; }
-    public int Steps { get; init; } = 3000;
+    public int Steps { get; init; } = 1500;
     public int BatchSize { get; init; } = 64;
     public double LearningRate { get; init; } = 3e-3;
     public int WarmupSteps { get; init; } = 100;
     public int Digits { get; init; } = 3;
-    public AdditionFormat Format { get; init; } = AdditionFormat.ReversedScratchpad;
+    public AdditionFormat Format { get; init; } = AdditionFormat.ColumnScratchpad;
     public double MaxDigitsShare { get; init; } = 0.8;
     public int TrainingExamples { get; init; } = 200_000;
     public int HeldOutExamples { get; init; } = 1000;
@@ -29,9 +29,10 @@ internal sealed record AdditionSftSettings
     public int EvalExamples { get; init; } = 200;
     public int CheckpointEvery { get; init; } = 500;
     public double MaxMinutes { get; init; } = 9.5;
-    public double StopAtAccuracy { get; init; } = 1.0;
     public ulong Seed { get; init; } = 1;
     public int Threads { get; init; }
+    public double WeightDecay { get; init; } = 0.01;
+    public Agentic.Rl.Modeling.MoeTransformerConfig? Config { get; init; }
 }
 
 /// <summary>What <c>agentic sft</c> measured.</summary>
@@ -58,7 +59,9 @@ internal static class AdditionSftJob
         var clock = Stopwatch.StartNew();
         var tokenizer = DefaultPolicy.CreateTokenizer();
         var template = DefaultPolicy.CreateTemplate(tokenizer);
-        var config = DefaultPolicy.Config(tokenizer);
+        var config = settings.Config ?? DefaultPolicy.Config(tokenizer);
+        if (config.VocabSize < tokenizer.VocabularySize)
+            throw new ArgumentException($"The model config's vocab_size ({config.VocabSize}) is smaller than the tokenizer's ({tokenizer.VocabularySize}).");
         var task = new AdditionTask(new AdditionTaskOptions { MaxDigits = settings.Digits, MaxDigitsShare = settings.MaxDigitsShare });
 
         var dataRandom = new DeterministicRandom(settings.Seed);
@@ -75,6 +78,7 @@ internal static class AdditionSftJob
             LearningRate = settings.LearningRate,
             WarmupSteps = Math.Min(settings.WarmupSteps, settings.Steps / 4),
             Seed = settings.Seed,
+            WeightDecay = settings.WeightDecay,
         };
         using var trainer = new SftTrainer(model, tokenizer.EndOfTextId, options);
         var checkpoint = Path.Combine(settings.OutputDirectory, "checkpoint");
@@ -109,7 +113,6 @@ internal static class AdditionSftJob
                     if (settings.EvalEvery > 0 && trainer.StepCount % settings.EvalEvery == 0 && !last)
                     {
                         lastAccuracy = Evaluate(model, template, tokenizer, heldOut.Take(settings.EvalExamples).ToArray(), cancellationToken);
-                        if (lastAccuracy >= settings.StopAtAccuracy) break;
                     }
                     if (settings.CheckpointEvery > 0 && trainer.StepCount % settings.CheckpointEvery == 0 && !last)
                     {

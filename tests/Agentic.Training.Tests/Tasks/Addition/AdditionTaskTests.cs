@@ -40,6 +40,7 @@ public class AdditionTaskTests
         var problem = new AdditionProblem(a.Get, b.Get);
         Assert.True(problem.IsCorrect(problem.Reply(AdditionFormat.Plain)));
         Assert.True(problem.IsCorrect(problem.Reply(AdditionFormat.ReversedScratchpad)));
+        Assert.True(problem.IsCorrect(problem.Reply(AdditionFormat.ColumnScratchpad)));
         Assert.True(problem.IsCorrect(" " + problem.Answer + "\n"));
         Assert.False(problem.IsCorrect(problem.Answer + "0"));
         Assert.False(problem.IsCorrect($"<think>{problem.Answer}</think>{problem.Sum + 1}"));
@@ -52,6 +53,9 @@ public class AdditionTaskTests
         Assert.Equal("What is 123+989?", problem.Question);
         Assert.Equal("<think>2111</think>1112", problem.Reply(AdditionFormat.ReversedScratchpad));
         Assert.Equal("1112", problem.Reply(AdditionFormat.Plain));
+        Assert.Equal("<think>002 111</think>1112", problem.Reply(AdditionFormat.ColumnScratchpad));
+        Assert.Equal("<think>068 101</think>1078", new AdditionProblem(159, 919).Reply(AdditionFormat.ColumnScratchpad));
+        Assert.Equal("<think>128 000</think>128", new AdditionProblem(5, 123).Reply(AdditionFormat.ColumnScratchpad));
     }
 
     [Fact]
