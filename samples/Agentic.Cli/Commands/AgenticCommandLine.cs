@@ -18,8 +18,9 @@ internal static class AgenticCommandLine
     {
         var configuration = new InvocationConfiguration
         {
-            // Ctrl+C cancels the action's token; give it time to finish the step and write the last good checkpoint.
-            ProcessTerminationTimeout = TimeSpan.FromSeconds(60),
+            // Commands handle Ctrl+C themselves (GracefulCancellation) so that training can finish its step and write
+            // the last good checkpoint before the process ends.
+            ProcessTerminationTimeout = null,
         };
         return Build().Parse(args).InvokeAsync(configuration);
     }

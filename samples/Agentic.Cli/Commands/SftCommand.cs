@@ -55,7 +55,8 @@ internal static class SftCommand
                 Config = parse.GetValue(config) is { } file ? Agentic.Rl.Modeling.MoeTransformerConfig.FromJson(File.ReadAllText(file)) : null,
             };
             var console = AnsiConsole.Console;
-            var report = AdditionSftJob.Run(settings, console, cancellationToken);
+            using var cancellation = new GracefulCancellation(cancellationToken);
+            var report = AdditionSftJob.Run(settings, console, cancellation.Token);
             var table = new Table().AddColumns("figure", "value");
             table.AddRow("held-out exact match", double.IsNaN(report.HeldoutExactMatch) ? "n/a (cancelled)" : $"{report.HeldoutExactMatch:P1} of {report.HeldoutExamples}");
             table.AddRow("steps", report.Steps.ToString("N0"));
