@@ -3,6 +3,7 @@ using Agentic.Cli.Jobs;
 using Agentic.Core.Chat;
 using Agentic.Core.Sampling;
 using Agentic.Rl.Checkpoints;
+using Agentic.Core.Generation;
 using Agentic.Rl.Generation;
 using Microsoft.Extensions.AI;
 using Spectre.Console;

@@ -4,6 +4,7 @@ using Agentic.Core.Randomness;
 using Agentic.Core.Sampling;
 using Agentic.Core.Tokenization;
 using Agentic.Rl.Checkpoints;
+using Agentic.Core.Generation;
 using Agentic.Rl.Generation;
 using Agentic.Rl.Modeling;
 using Agentic.Rl.Training;

@@ -1,3 +1,4 @@
+using Agentic.Core.Generation;
 using Agentic.Core.Randomness;
 using Agentic.Core.Sampling;
 using Agentic.Rl.Modeling;
@@ -6,32 +7,13 @@ using static TorchSharp.torch;
 
 namespace Agentic.Rl.Generation;
 
-/// <summary>Why a generated sequence ended.</summary>
-public enum FinishReason
-{
-    /// <summary>A stop token or stop sequence was produced (it is included in the output).</summary>
-    Stop,
-
-    /// <summary><see cref="SamplingOptions.MaxNewTokens"/> was reached.</summary>
-    Length,
-}
-
-/// <summary>One generated continuation: the sampled ids, their log-probabilities and why generation ended.</summary>
-/// <param name="TokenIds">The new token ids, including the stop token or stop sequence that ended generation.</param>
-/// <param name="LogProbs">
-/// For each new token, <c>log_softmax(logits / T)[token]</c> under the policy that sampled it (see
-/// <see cref="TokenSampler"/>); the quantity an RL trainer recomputes.
-/// </param>
-/// <param name="FinishReason">Why generation ended.</param>
-public sealed record GenerationResult(int[] TokenIds, float[] LogProbs, FinishReason FinishReason);
-
 /// <summary>
 /// Batched, token-in token-out sampling from a <see cref="MoeCausalLM"/> with a KV cache. Prompts of different
 /// lengths are left-padded and masked; each row stops independently on its stop tokens or sequences; the result
 /// carries the ids and per-token log-probabilities, so callers continue sequences without decoding text.
 /// </summary>
 /// <remarks>Not thread-safe: one generator drives one model at a time.</remarks>
-public sealed class PolicyGenerator
+public sealed class PolicyGenerator : ITokenGenerator
 {
     private readonly MoeCausalLM _model;
     private readonly int _padTokenId;
@@ -46,12 +28,10 @@ public sealed class PolicyGenerator
         _padTokenId = padTokenId;
     }
 
-    /// <summary>Samples one continuation per prompt.</summary>
-    /// <param name="prompts">Token ids of each prompt (non-empty).</param>
-    /// <param name="options">Sampling options; <see cref="SamplingOptions.Seed"/> makes the draw reproducible.</param>
-    /// <param name="cancellationToken">Checked between decoding steps.</param>
-    /// <exception cref="ArgumentException">A prompt is empty, has an id outside the vocabulary, or is too long.</exception>
-    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <inheritdoc />
+    public int VocabularySize => _model.Config.VocabSize;
+
+    /// <inheritdoc />
     public IReadOnlyList<GenerationResult> Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, CancellationToken cancellationToken = default)
     {

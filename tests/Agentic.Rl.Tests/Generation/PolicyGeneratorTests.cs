@@ -1,4 +1,5 @@
 using Agentic.Core.Sampling;
+using Agentic.Core.Generation;
 using Agentic.Rl.Generation;
 using Agentic.Rl.Modeling;
 using Agentic.Rl.Tests.Modeling;
