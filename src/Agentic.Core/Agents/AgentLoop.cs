@@ -29,11 +29,12 @@ public sealed record AgentEpisode(AgentEnvironment Environment, AgentTask Task, 
 /// </remarks>
 public class AgentLoop
 {
-    private readonly ITokenGenerator _policy;
-    private readonly ChatTemplate _template;
-    private readonly Tokenizer _tokenizer;
+    private readonly ITokenGenerator? _policy;
+    private readonly ChatTemplate? _template;
+    private readonly Tokenizer? _tokenizer;
+    private readonly IChatClient? _chatClient;
     private readonly AgentLoopOptions _options;
-    private readonly int[] _newline;
+    private readonly int[] _newline = [];
 
     /// <summary>Creates a loop over a local token policy.</summary>
     public AgentLoop(ITokenGenerator policy, ChatTemplate template, Tokenizer tokenizer, AgentLoopOptions? options = null)
@@ -49,6 +50,19 @@ public class AgentLoop
         _newline = tokenizer.EncodeToIds("\n").ToArray();
     }
 
+    /// <summary>
+    /// Creates a loop over any <see cref="IChatClient"/> (a remote model, a scripted expert). Tool calls arrive as
+    /// <see cref="FunctionCallContent"/> and are run by the loop, not by the client; trajectories carry messages only
+    /// (no token ids).
+    /// </summary>
+    public AgentLoop(IChatClient policy, AgentLoopOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        _options = options ?? new AgentLoopOptions();
+        _options.Validate();
+        _chatClient = policy;
+    }
+
     /// <summary>Runs every episode to its end and returns their trajectories, in order.</summary>
     public async Task<IReadOnlyList<Trajectory>> RunAsync(IReadOnlyList<AgentEpisode> episodes, CancellationToken cancellationToken = default)
     {
@@ -58,7 +72,7 @@ public class AgentLoop
         {
             var e = episodes[i];
             var opening = await e.Environment.ResetAsync(e.Task, e.Seed, cancellationToken).ConfigureAwait(false);
-            var encoded = _template.Encode(opening, e.Environment.Tools.Cast<AITool>().ToList(), addGenerationPrompt: true);
+            var encoded = _template?.Encode(opening, e.Environment.Tools.Cast<AITool>().ToList(), addGenerationPrompt: true) ?? TokenizedConversation.Empty;
             states[i] = new EpisodeState(e, opening, encoded);
         }
 
@@ -67,6 +81,12 @@ public class AgentLoop
         {
             cancellationToken.ThrowIfCancellationRequested();
             var active = states.Where(s => !s.Finished).ToArray();
+            if (_chatClient is not null)
+            {
+                await Task.WhenAll(active.Select(s => ChatTurnAsync(s, cancellationToken))).ConfigureAwait(false);
+                turn++;
+                continue;
+            }
             var prompts = active.Select(s => (IReadOnlyList<int>)s.Ids).ToArray();
             int room = active.Min(s => _options.MaxTokens - s.Ids.Count);
             var sampling = new SamplingOptions
@@ -75,14 +95,29 @@ public class AgentLoop
                 TopP = _options.TopP,
                 TopK = _options.TopK,
                 MaxNewTokens = Math.Max(1, Math.Min(_options.MaxNewTokensPerTurn, room)),
-                StopTokenIds = _template.StopTokenIds,
+                StopTokenIds = _template!.StopTokenIds,
                 Seed = _options.Seed is { } seed ? unchecked(seed + (ulong)turn * 0x9E3779B97F4A7C15UL) : null,
             };
-            var generations = _policy.Generate(prompts, sampling, cancellationToken);
+            var generations = _policy!.Generate(prompts, sampling, cancellationToken);
             await Task.WhenAll(active.Select((s, i) => TakeTurnAsync(s, generations[i], cancellationToken))).ConfigureAwait(false);
             turn++;
         }
         return states.Select(s => s.ToTrajectory()).ToArray();
+    }
+
+    private async Task ChatTurnAsync(EpisodeState state, CancellationToken cancellationToken)
+    {
+        var chatOptions = new ChatOptions
+        {
+            Tools = state.Episode.Environment.Tools.Cast<AITool>().ToList(),
+            Temperature = _options.Temperature,
+            TopP = _options.TopP,
+            TopK = _options.TopK > 0 ? _options.TopK : null,
+            MaxOutputTokens = _options.MaxNewTokensPerTurn,
+        };
+        var response = await _chatClient!.GetResponseAsync(state.Messages, chatOptions, cancellationToken).ConfigureAwait(false);
+        var assistant = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant) ?? new ChatMessage(ChatRole.Assistant, "");
+        await CompleteTurnAsync(state, assistant, [], cancellationToken).ConfigureAwait(false);
     }
 
     private async Task TakeTurnAsync(EpisodeState state, GenerationResult generation, CancellationToken cancellationToken)
@@ -90,21 +125,27 @@ public class AgentLoop
         // The policy's tokens, exactly as sampled; then the template's closing tokens it did not produce.
         var produced = generation.TokenIds;
         state.Append(produced, policy: true, generation.LogProbs);
-        bool closed = produced.Length > 0 && produced[^1] == _template.EndOfTurnId;
-        if (!closed) state.Append([_template.EndOfTurnId], policy: false);
+        var template = _template!;
+        bool closed = produced.Length > 0 && produced[^1] == template.EndOfTurnId;
+        if (!closed) state.Append([template.EndOfTurnId], policy: false);
         state.Append(_newline, policy: false);
 
-        var text = _tokenizer.Decode(closed ? produced[..^1] : produced);
+        var text = _tokenizer!.Decode(closed ? produced[..^1] : produced);
         var parsed = ToolCallProtocol.Parse(text);
         var contents = new List<AIContent>();
         if (parsed.Content.Length > 0) contents.Add(new TextContent(parsed.Content));
         contents.AddRange(parsed.Calls);
         var assistant = new ChatMessage(ChatRole.Assistant, contents);
-        state.Messages.Add(assistant);
-
         var errors = parsed.Errors.Select(e => $"{e.Kind}: {e.Message}").ToList();
+        await CompleteTurnAsync(state, assistant, errors, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CompleteTurnAsync(EpisodeState state, ChatMessage assistant, List<string> errors, CancellationToken cancellationToken)
+    {
+        state.Messages.Add(assistant);
+        var calls = assistant.Contents.OfType<FunctionCallContent>().ToList();
         foreach (var e in errors) state.Events.Add(new TrajectoryEvent(state.Turns, "malformed_output", e));
-        var results = await InvokeToolsAsync(state, parsed.Calls, cancellationToken).ConfigureAwait(false);
+        var results = await InvokeToolsAsync(state, calls, cancellationToken).ConfigureAwait(false);
 
         var observation = new List<ChatMessage>();
         if (results.Count > 0) observation.Add(new ChatMessage(ChatRole.Tool, results.Cast<AIContent>().ToList()));
@@ -126,13 +167,12 @@ public class AgentLoop
         foreach (var message in observation)
         {
             state.Messages.Add(message);
-            var segment = _template.EncodeMessage(message);
-            state.Append(segment.Ids, policy: false);
+            if (_template is not null) state.Append(_template.EncodeMessage(message).Ids, policy: false);
         }
-        state.Append(_template.GenerationPrompt, policy: false);
+        if (_template is not null) state.Append(_template.GenerationPrompt, policy: false);
 
         EpisodeEnd? limit = state.Turns >= _options.MaxTurns ? EpisodeEnd.TurnLimit
-            : state.Ids.Count >= _options.MaxTokens - 1 ? EpisodeEnd.TokenBudget
+            : _template is not null && state.Ids.Count >= _options.MaxTokens - 1 ? EpisodeEnd.TokenBudget
             : null;
         if (limit is { } end)
         {

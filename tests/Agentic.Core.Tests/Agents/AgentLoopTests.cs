@@ -133,4 +133,34 @@ public class AgentLoopTests
         Assert.Equal(EpisodeEnd.TokenBudget, byTokens[0].End);
         Assert.True(byTokens[0].TokenIds.Length <= 400 + 64);
     }
+
+    /// <summary>A scripted chat client: calls add(2, 3), then answers with the tool's result.</summary>
+    private sealed class ScriptedChatClient : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var last = messages.Last();
+            Assert.NotNull(options?.Tools);
+            var reply = last.Role == ChatRole.Tool
+                ? new ChatMessage(ChatRole.Assistant, last.Contents.OfType<FunctionResultContent>().Single().Result?.ToString())
+                : new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("c1", "add", new Dictionary<string, object?> { ["a"] = 2, ["b"] = 3 })]);
+            return Task.FromResult(new ChatResponse(reply));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task Any_chat_client_can_be_the_policy()
+    {
+        var trajectory = (await new AgentLoop(new ScriptedChatClient()).RunAsync([Episode()]))[0];
+        Assert.True(trajectory.Success);
+        Assert.Equal(2, trajectory.Turns);
+        Assert.Empty(trajectory.TokenIds);
+    }
 }
