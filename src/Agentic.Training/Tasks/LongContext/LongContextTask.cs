@@ -1,0 +1,26 @@
+namespace Agentic.Training.Tasks.LongContext;
+
+/// <summary>The RULER-style question kinds of the long-context suite.</summary>
+public enum LongContextQuestion
+{
+    /// <summary>One needle ("The special code for K is V.") among distractor text: retrieve V.</summary>
+    SingleNeedle,
+
+    /// <summary>Several needles with different keys: retrieve the value of the asked key only.</summary>
+    MultiKey,
+
+    /// <summary>Variable tracking across the text (X = v; later Y = X; later Z = Y): multi-hop, answer v.</summary>
+    VariableTracking,
+}
+
+/// <summary>A task of the <c>longcontext</c> suite: a long text delivered in chunks and a question about it.</summary>
+/// <param name="Id">Stable id.</param>
+/// <param name="Instruction">The question.</param>
+/// <param name="Difficulty">Number of facts that must be combined (hops) plus distractor needles.</param>
+/// <param name="Question">The question kind.</param>
+/// <param name="Chunks">The context, in reading order.</param>
+/// <param name="Answer">The gold answer.</param>
+/// <param name="EvidenceChunks">Indices of the chunks holding the facts the answer needs (for memory-update rewards).</param>
+public sealed record LongContextTask(string Id, string Instruction, int Difficulty, LongContextQuestion Question,
+    IReadOnlyList<string> Chunks, string Answer, IReadOnlyList<int> EvidenceChunks)
+    : Agentic.Core.Agents.AgentTask(Id, LongContextSuite.Name, Instruction, Difficulty);

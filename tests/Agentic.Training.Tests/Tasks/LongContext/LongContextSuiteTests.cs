@@ -1,0 +1,53 @@
+using Agentic.Core.Agents;
+using Agentic.Core.Randomness;
+using Agentic.Training.Tasks.LongContext;
+using Microsoft.Extensions.AI;
+
+namespace Agentic.Training.Tests.Tasks.LongContext;
+
+public class LongContextSuiteTests
+{
+    [Fact]
+    public async Task The_expert_answers_every_question_and_exits_right_after_the_evidence()
+    {
+        var suite = new LongContextSuite();
+        var tasks = suite.SampleTraining(new DeterministicRandom(1), 60).Concat(suite.HeldOut(20)).Cast<LongContextTask>().ToArray();
+        var trajectories = await new AgentLoop(new LongContextExpert(), new AgentLoopOptions { MaxTurns = 12 })
+            .RunAsync(tasks.Select((t, i) => new AgentEpisode(suite.CreateEnvironment(), t, (ulong)i)).ToArray());
+
+        Assert.All(trajectories, t =>
+        {
+            Assert.True(t.Success, t.Task.Instruction);
+            Assert.Equal(0, t.Info["exit_after_evidence"]);
+        });
+        Assert.Equal(3, tasks.Select(t => t.Question).Distinct().Count());
+    }
+
+    [Fact]
+    public void Evidence_chunks_hold_the_facts_and_splits_are_disjoint()
+    {
+        var suite = new LongContextSuite(new LongContextSuiteOptions { Chunks = 12, TrackingHops = 4 });
+        foreach (var task in suite.SampleTraining(new DeterministicRandom(2), 50).Cast<LongContextTask>())
+        {
+            Assert.Equal(12, task.Chunks.Count);
+            Assert.Contains(task.EvidenceChunks, i => task.Chunks[i].Contains(task.Answer, StringComparison.Ordinal));
+            if (task.Question == LongContextQuestion.VariableTracking) Assert.Equal(4, task.Difficulty);
+        }
+        var train = suite.SampleTraining(new DeterministicRandom(3), 100).Select(t => t.Id).ToHashSet();
+        Assert.Empty(train.Intersect(suite.HeldOut(100).Select(t => t.Id)));
+    }
+
+    [Fact]
+    public async Task Reading_every_section_then_answering_wrong_fails()
+    {
+        var suite = new LongContextSuite(new LongContextSuiteOptions { Chunks = 3 });
+        var task = suite.HeldOut(1)[0];
+        var environment = suite.CreateEnvironment();
+        await environment.ResetAsync(task, 0);
+        for (int i = 0; i < 3; i++) await environment.StepAsync(new AgentAction(new ChatMessage(ChatRole.Assistant, "<memory>nothing</memory>"), [], []));
+        var end = await environment.StepAsync(new AgentAction(new ChatMessage(ChatRole.Assistant, "<answer>42</answer>"), [], []));
+        Assert.True(end.Done);
+        Assert.Equal(0, end.Info["success"]);
+        Assert.Equal(1, end.Info["read_all"]);
+    }
+}
