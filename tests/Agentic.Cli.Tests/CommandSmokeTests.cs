@@ -35,6 +35,29 @@ public sealed class CommandSmokeTests : IDisposable
 
         Assert.Equal(0, Run("generate", "--checkpoint", Path.Combine(output, "checkpoint"), "--prompt", "What is 1+2?",
             "--max-new-tokens", "4", "--logprobs"));
+
+        // The trained checkpoint as an agent policy (a tiny budget: it only has to run end to end).
+        var evalJson = Path.Combine(_root, "eval-checkpoint.json");
+        Assert.Equal(0, Run("eval", "--policy", Path.Combine(output, "checkpoint"), "--suite", "longcontext", "--episodes", "1", "--json", evalJson));
+        Assert.Equal(1, ReadJson(evalJson).GetProperty("episodes").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("tooluse")]
+    [InlineData("searchqa")]
+    [InlineData("longcontext")]
+    public void Eval_scores_the_expert_and_the_random_policy(string suite)
+    {
+        var expert = Path.Combine(_root, $"{suite}-expert.json");
+        var random = Path.Combine(_root, $"{suite}-random.json");
+        var lines = Path.Combine(_root, $"{suite}.jsonl");
+        Assert.Equal(0, Run("eval", "--policy", "expert", "--suite", suite, "--episodes", "10", "--json", expert, "--trajectories", lines));
+        Assert.Equal(0, Run("eval", "--policy", "random", "--suite", suite, "--episodes", "10", "--json", random));
+        Assert.Equal(1.0, ReadJson(expert).GetProperty("success").GetDouble());
+        Assert.Equal(10, ReadJson(expert).GetProperty("episodes").GetInt32());
+        Assert.True(ReadJson(random).GetProperty("success").GetDouble() <= 0.1);
+        Assert.Equal(10, File.ReadAllLines(lines).Length);
+        Assert.Equal(0, Run("eval", "--list"));
     }
 
     [Fact]

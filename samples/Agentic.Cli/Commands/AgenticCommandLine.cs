@@ -11,6 +11,7 @@ internal static class AgenticCommandLine
         root.Subcommands.Add(SftCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 

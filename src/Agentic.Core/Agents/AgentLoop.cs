@@ -80,6 +80,17 @@ public class AgentLoop
         while (states.Any(s => !s.Finished))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (_template is not null)
+            {
+                // An episode whose context is already at the budget (a long opening prompt) ends without generating.
+                foreach (var s in states.Where(s => !s.Finished && s.Ids.Count >= _options.MaxTokens - 1))
+                {
+                    var final = await s.Episode.Environment.TruncateAsync(cancellationToken).ConfigureAwait(false);
+                    s.Reward += final.Reward;
+                    s.Finish(EpisodeEnd.TokenBudget, final.Info);
+                }
+                if (states.All(s => s.Finished)) break;
+            }
             var active = states.Where(s => !s.Finished).ToArray();
             if (_chatClient is not null)
             {

@@ -30,7 +30,7 @@ public sealed class LongContextSuiteOptions
 /// delivered chunk by chunk. Each task records which chunks hold the evidence, for the memory issue's update and exit
 /// rewards. Training and held-out tasks come from disjoint seed ranges.
 /// </summary>
-public sealed class LongContextSuite : IAgentTaskSource
+public sealed class LongContextSuite : ITaskSuite
 {
     /// <summary>The suite's command-line name.</summary>
     public const string Name = "longcontext";
@@ -143,4 +143,9 @@ public sealed class LongContextSuite : IAgentTaskSource
 
     /// <summary>Creates an environment for this suite (one per concurrent episode).</summary>
     public LongContextEnvironment CreateEnvironment() => new();
+
+    AgentEnvironment ITaskSuite.CreateEnvironment() => CreateEnvironment();
+
+    /// <inheritdoc />
+    public Microsoft.Extensions.AI.IChatClient CreateExpert() => new LongContextExpert();
 }

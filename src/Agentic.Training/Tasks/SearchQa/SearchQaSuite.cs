@@ -33,7 +33,7 @@ public sealed class SearchQaSuiteOptions
 /// <c>&lt;documents&gt;</c>, distils evidence in <c>&lt;refine&gt;</c> and answers in <c>&lt;answer&gt;</c>. The
 /// number of hops is the difficulty.
 /// </summary>
-public sealed class SearchQaSuite : IAgentTaskSource
+public sealed class SearchQaSuite : ITaskSuite
 {
     /// <summary>The suite's command-line name.</summary>
     public const string Name = "searchqa";
@@ -107,4 +107,9 @@ public sealed class SearchQaSuite : IAgentTaskSource
 
     /// <summary>Creates an environment for this suite (one per concurrent episode).</summary>
     public SearchQaEnvironment CreateEnvironment() => new(_options.TopK);
+
+    AgentEnvironment ITaskSuite.CreateEnvironment() => CreateEnvironment();
+
+    /// <inheritdoc />
+    public Microsoft.Extensions.AI.IChatClient CreateExpert() => new SearchQaExpert();
 }

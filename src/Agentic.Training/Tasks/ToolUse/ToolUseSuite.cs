@@ -33,7 +33,7 @@ public sealed class ToolUseSuiteOptions
 /// each goal is a connected path through it, and its length is the task's difficulty, a sampling parameter.
 /// Tasks are procedurally generated from seeds; a seed hash separates training from held-out worlds.
 /// </summary>
-public sealed class ToolUseSuite : IAgentTaskSource
+public sealed class ToolUseSuite : ITaskSuite
 {
     /// <summary>The suite's command-line name.</summary>
     public const string Name = "tooluse";
@@ -145,4 +145,9 @@ public sealed class ToolUseSuite : IAgentTaskSource
 
     /// <summary>Creates a fresh environment for this suite (one per concurrent episode).</summary>
     public ToolUseEnvironment CreateEnvironment() => new(_options.Customers);
+
+    AgentEnvironment ITaskSuite.CreateEnvironment() => CreateEnvironment();
+
+    /// <inheritdoc />
+    public Microsoft.Extensions.AI.IChatClient CreateExpert() => new ToolUseExpert();
 }
