@@ -225,7 +225,6 @@ public static class OnnxPolicyExporter
             _negInf = g.Scalar("const.neg_inf", float.NegativeInfinity);
             Axes("const.axes_0", 0);
             Axes("const.axes_1", 1);
-            Axes("const.axes_2", 2);
             Axes("const.axes_m1", -1);
             g.ScalarInt64("const.one_i", 1);
             g.Int64s("const.idx_2", [2], 1);
@@ -260,8 +259,12 @@ public static class OnnxPolicyExporter
             var qShape = g.Int64s("const.q_shape", [0, 0, heads, headDim], 4);
             var kvShape = g.Int64s("const.kv_shape", [0, 0, kvHeads, headDim], 4);
             var mergeShape = g.Int64s("const.merge_shape", [0, 0, heads * headDim], 3);
-            var expandShape = g.Int64s("const.expand_shape", [0, heads, -1, headDim], 4);
-            var repeats = g.Int64s("const.gqa_repeats", [1, 1, heads / kvHeads, 1, 1], 5);
+            if (kvHeads != heads)
+            {
+                Axes("const.axes_2", 2);
+                g.Int64s("const.expand_shape", [0, heads, -1, headDim], 4);
+                g.Int64s("const.gqa_repeats", [1, 1, heads / kvHeads, 1, 1], 5);
+            }
             var scale = g.Scalar("const.attn_scale", (float)(1.0 / Math.Sqrt(headDim)));
             for (int layer = 0; layer < config.NumHiddenLayers; layer++)
             {
@@ -279,8 +282,8 @@ public static class OnnxPolicyExporter
                 if (kvHeads != heads)
                 {
                     // repeat_interleave over heads: [B, KV, S, D] -> [B, KV, rep, S, D] -> [B, H, S, D].
-                    k = g.Node("Reshape", [g.Node("Tile", [g.Node("Unsqueeze", [k, "const.axes_2"], p), repeats], p), expandShape], p);
-                    v = g.Node("Reshape", [g.Node("Tile", [g.Node("Unsqueeze", [v, "const.axes_2"], p), repeats], p), expandShape], p);
+                    k = g.Node("Reshape", [g.Node("Tile", [g.Node("Unsqueeze", [k, "const.axes_2"], p), "const.gqa_repeats"], p), "const.expand_shape"], p);
+                    v = g.Node("Reshape", [g.Node("Tile", [g.Node("Unsqueeze", [v, "const.axes_2"], p), "const.gqa_repeats"], p), "const.expand_shape"], p);
                 }
                 var scores = g.Node("MatMul", [q, g.Node("Transpose", [k], p, Ints("perm", 0, 1, 3, 2))], p);
                 scores = g.Node("Add", [g.Node("Mul", [scores, scale], p), additive], p);

@@ -254,7 +254,7 @@ public sealed class OnnxPolicyExporterTests : IDisposable
     {
         using var model = CreateModel(ZeroSharedGqa(), seed: 34);
         var path = ExportModel(model);
-        Assert.Equal(["config.json", "model.onnx", "tokenizer.json"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order().ToArray());
+        Assert.Equal(["config.json", "model.onnx", "tokenizer.json"], Directory.GetFiles(_dir).Select(f => Path.GetFileName(f)!).Order().ToArray());
         Assert.Equal(model.Config, MoeTransformerConfig.FromJson(File.ReadAllText(Path.Combine(_dir, "config.json"))));
 
         using var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = path });
