@@ -120,9 +120,8 @@ internal static class BenchInference
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var prompts = Prompts(batch, promptTokens, model.Config.VocabSize, settings.Seed);
-                rows.Add((batch,
-                    Time(generator, prompts, settings, cancellationToken),
-                    Time(session, prompts, settings, cancellationToken)));
+                var (torchTiming, onnxTiming) = TimeBoth(generator, session, prompts, settings, cancellationToken);
+                rows.Add((batch, torchTiming, onnxTiming));
             }
             var parity = InferenceParity.Measure(model, path, tokenizer.EndOfTextId, batch: 8, promptLength: promptTokens, decodeSteps: settings.NewTokens, seed: settings.Seed);
             return new Report(description, rows, parity);
@@ -141,27 +140,37 @@ internal static class BenchInference
 
     /// <summary>
     /// Time to first token = a generation of one token (prefill plus one sample); decode tokens/s = the extra tokens of
-    /// a full generation over its extra time. Both are medians over the repeats, after one untimed warm-up.
+    /// a full generation over its extra time. Medians over the repeats after one untimed warm-up each; the two engines
+    /// alternate within every repeat so that load from other processes hits both alike.
     /// </summary>
-    private static EngineTiming Time(ITokenGenerator engine, IReadOnlyList<IReadOnlyList<int>> prompts, Settings settings, CancellationToken cancellationToken)
+    private static (EngineTiming Torch, EngineTiming Onnx) TimeBoth(
+        ITokenGenerator torchEngine, ITokenGenerator onnxEngine, IReadOnlyList<IReadOnlyList<int>> prompts, Settings settings, CancellationToken cancellationToken)
     {
         var first = new SamplingOptions { Temperature = 0, MaxNewTokens = 1 };
         var full = new SamplingOptions { Temperature = 0, MaxNewTokens = settings.NewTokens };
-        engine.Generate(prompts, full, cancellationToken);
-        var ttft = new List<double>();
-        var total = new List<double>();
+        ITokenGenerator[] engines = [torchEngine, onnxEngine];
+        var ttft = new[] { new List<double>(), new List<double>() };
+        var total = new[] { new List<double>(), new List<double>() };
+        foreach (var engine in engines) engine.Generate(prompts, full, cancellationToken);
         for (int i = 0; i < settings.Repeats; i++)
         {
-            var watch = Stopwatch.StartNew();
-            engine.Generate(prompts, first, cancellationToken);
-            ttft.Add(watch.Elapsed.TotalMilliseconds);
-            watch.Restart();
-            engine.Generate(prompts, full, cancellationToken);
-            total.Add(watch.Elapsed.TotalMilliseconds);
+            for (int e = 0; e < engines.Length; e++)
+            {
+                var watch = Stopwatch.StartNew();
+                engines[e].Generate(prompts, first, cancellationToken);
+                ttft[e].Add(watch.Elapsed.TotalMilliseconds);
+                watch.Restart();
+                engines[e].Generate(prompts, full, cancellationToken);
+                total[e].Add(watch.Elapsed.TotalMilliseconds);
+            }
         }
-        double medianFirst = Median(ttft), medianTotal = Median(total);
-        double decodeSeconds = Math.Max(medianTotal - medianFirst, 1e-6) / 1000.0;
-        return new EngineTiming(prompts.Count * (settings.NewTokens - 1) / decodeSeconds, medianFirst);
+        EngineTiming Timing(int e)
+        {
+            double medianFirst = Median(ttft[e]), medianTotal = Median(total[e]);
+            double decodeSeconds = Math.Max(medianTotal - medianFirst, 1e-6) / 1000.0;
+            return new EngineTiming(prompts.Count * (settings.NewTokens - 1) / decodeSeconds, medianFirst);
+        }
+        return (Timing(0), Timing(1));
     }
 
     private static double Median(List<double> values)
