@@ -51,7 +51,10 @@ public static class OnnxPolicyExporter
     /// <param name="path">Destination file; its folder is created when missing.</param>
     /// <param name="options">Tokenizer, sidecar files and extra metadata.</param>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="path"/> is null or empty, or <see cref="OnnxExportOptions.Metadata"/> uses a reserved
+    /// <c>agentic.*</c> key.
+    /// </exception>
     /// <exception cref="NotSupportedException">The weights exceed the 2 GiB protobuf limit.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public static void Export(MoeCausalLM model, string path, OnnxExportOptions? options = null)

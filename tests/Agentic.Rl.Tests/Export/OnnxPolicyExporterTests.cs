@@ -299,6 +299,19 @@ public sealed class OnnxPolicyExporterTests : IDisposable
     }
 
     [Fact]
+    public void Cancellation_during_a_long_generation_stops_it()
+    {
+        var config = TinyModels.Config() with { HiddenSize = 128, NumHiddenLayers = 4, MaxPositionEmbeddings = 1024 };
+        using var model = CreateModel(config, seed: 38);
+        ExportModel(model);
+        using var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = _dir, IntraOpThreads = 1 });
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => session.Generate([[1, 2, 3], [4, 5]], new SamplingOptions { MaxNewTokens = 1000, Temperature = 0 }, cancellation.Token));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"cancellation took {watch.Elapsed}");
+    }
+
+    [Fact]
     public void Cancelled_generation_throws_OperationCanceledException_and_bad_prompts_are_rejected()
     {
         using var model = CreateModel(ZeroSharedGqa(), seed: 37);
