@@ -1,0 +1,357 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Agentic.Core.Generation;
+using Agentic.Core.Randomness;
+using Agentic.Core.Sampling;
+using Agentic.Core.Tokenization;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Agentic.Core.Inference;
+
+/// <summary>
+/// Token-in, token-out generation from an exported policy on ONNX Runtime: one <see cref="InferenceSession"/> per
+/// model, a prefill pass over the left-padded prompts, then one incremental pass per token that feeds the previous
+/// pass's <c>present.*</c> key/value tensors back as <c>past_key_values.*</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Semantics match the TorchSharp <c>PolicyGenerator</c> exactly: left padding with <see cref="OnnxPolicyOptions.PadTokenId"/>,
+/// position ids counted over real tokens only, rows that stopped keep feeding the pad id, each row stops on its own
+/// stop tokens or sequences, and log-probabilities come from <see cref="TokenSampler"/> with a
+/// <see cref="DeterministicRandom"/> seeded from <see cref="SamplingOptions.Seed"/>.
+/// </para>
+/// <para>
+/// Thread safety: <see cref="Generate"/> keeps all per-call state (inputs, KV cache values, run options, sampler) in
+/// locals, and <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
+/// is safe to call concurrently, so one session serves any number of concurrent callers.
+/// </para>
+/// </remarks>
+public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
+{
+    /// <summary>The file name looked up when <see cref="OnnxPolicyOptions.ModelPath"/> is a folder.</summary>
+    public const string DefaultModelFileName = "model.onnx";
+
+    private readonly SessionOptions _sessionOptions;
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly int _padTokenId;
+    private readonly int _layers;
+    private readonly int _kvHeads;
+    private readonly int _headDim;
+    private int _disposed;
+
+    /// <summary>Loads the exported model and creates its session.</summary>
+    /// <param name="options">Model path, execution provider and threads.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is invalid (see <see cref="OnnxPolicyOptions.Validate"/>).</exception>
+    /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid ONNX model or was not written by the policy exporter.</exception>
+    /// <exception cref="NotSupportedException">
+    /// CUDA was requested but the CUDA execution provider is not available (the application references the CPU native
+    /// package, or the CUDA libraries are missing).
+    /// </exception>
+    public OnnxPolicySession(OnnxPolicyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ModelPath = ResolveModelPath(options.ModelPath);
+        Options = options;
+        _padTokenId = options.PadTokenId;
+
+        _sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        try
+        {
+            if (options.IntraOpThreads > 0) _sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+            if (options.ExecutionProvider == OnnxExecutionProvider.Cuda) AppendCuda(_sessionOptions, options.DeviceId);
+            _session = CreateSession(ModelPath, _sessionOptions, options);
+        }
+        catch
+        {
+            _sessionOptions.Dispose();
+            throw;
+        }
+
+        try
+        {
+            var meta = _session.ModelMetadata.CustomMetadataMap;
+            Metadata = new Dictionary<string, string>(meta);
+            if (!meta.TryGetValue(OnnxPolicyMetadata.Format, out var format) || format != OnnxPolicyMetadata.FormatValue)
+            {
+                throw new InvalidDataException($"'{ModelPath}' is an ONNX model but not an exported Agentic policy (metadata '{OnnxPolicyMetadata.Format}' is not '{OnnxPolicyMetadata.FormatValue}').");
+            }
+            _layers = ReadInt(meta, OnnxPolicyMetadata.NumLayers);
+            _kvHeads = ReadInt(meta, OnnxPolicyMetadata.NumKeyValueHeads);
+            _headDim = ReadInt(meta, OnnxPolicyMetadata.HeadDim);
+            VocabularySize = ReadInt(meta, OnnxPolicyMetadata.VocabSize);
+            MaxPositions = ReadInt(meta, OnnxPolicyMetadata.MaxPositions);
+            if (_padTokenId >= VocabularySize) throw new ArgumentOutOfRangeException(nameof(options), _padTokenId, $"PadTokenId must be below the vocabulary size ({VocabularySize}).");
+            if (meta.TryGetValue(OnnxPolicyMetadata.TokenizerJson, out var tokenizerJson)) Tokenizer = ByteLevelTokenizer.FromJson(tokenizerJson);
+
+            var inputs = new List<string> { "input_ids", "attention_mask", "position_ids" };
+            var outputs = new List<string> { "logits" };
+            for (int i = 0; i < _layers; i++)
+            {
+                inputs.Add($"past_key_values.{i}.key");
+                inputs.Add($"past_key_values.{i}.value");
+                outputs.Add($"present.{i}.key");
+                outputs.Add($"present.{i}.value");
+            }
+            var missing = inputs.Except(_session.InputNames).Concat(outputs.Except(_session.OutputNames)).ToArray();
+            if (missing.Length > 0) throw new InvalidDataException($"'{ModelPath}' lacks the graph inputs/outputs {string.Join(", ", missing)}.");
+            _inputNames = [.. inputs];
+            _outputNames = [.. outputs];
+        }
+        catch
+        {
+            _session.Dispose();
+            _sessionOptions.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Gets the options the session was created with.</summary>
+    public OnnxPolicyOptions Options { get; }
+
+    /// <summary>Gets the full path of the loaded <c>.onnx</c> file.</summary>
+    public string ModelPath { get; }
+
+    /// <summary>Gets the model's <c>metadata_props</c> (see <see cref="OnnxPolicyMetadata"/> for the keys the exporter writes).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Gets the tokenizer stored with the model, or null when it was exported without one.</summary>
+    public ByteLevelTokenizer? Tokenizer { get; }
+
+    /// <inheritdoc />
+    public int VocabularySize { get; }
+
+    /// <summary>Gets the longest sequence (prompt plus generated tokens) the model accepts.</summary>
+    public int MaxPositions { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    /// <exception cref="OnnxRuntimeException">ONNX Runtime failed while running the graph.</exception>
+    public IReadOnlyList<GenerationResult> Generate(
+        IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (prompts.Count == 0) return [];
+        int vocab = VocabularySize;
+        int batch = prompts.Count;
+        int promptLength = 0;
+        foreach (var p in prompts)
+        {
+            if (p is null || p.Count == 0) throw new ArgumentException("Prompts must not be empty.", nameof(prompts));
+            foreach (var id in p)
+            {
+                if ((uint)id >= (uint)vocab) throw new ArgumentException($"Token id {id} is outside the vocabulary (size {vocab}).", nameof(prompts));
+            }
+            promptLength = Math.Max(promptLength, p.Count);
+        }
+        int maxNew = Math.Min(options.MaxNewTokens, MaxPositions - promptLength);
+        if (maxNew <= 0)
+        {
+            throw new ArgumentException($"A prompt of {promptLength} tokens leaves no room under max_position_embeddings ({MaxPositions}).", nameof(prompts));
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Left padding; positions count real tokens only, exactly as MoeCausalLM derives them from the mask.
+        var ids = new long[batch * promptLength];
+        var mask = new long[batch * (promptLength + maxNew)];
+        var positions = new long[batch * promptLength];
+        var realTokens = new long[batch];
+        for (int b = 0; b < batch; b++)
+        {
+            var p = prompts[b];
+            int offset = promptLength - p.Count;
+            for (int i = 0; i < promptLength; i++)
+            {
+                bool real = i >= offset;
+                ids[b * promptLength + i] = real ? p[i - offset] : _padTokenId;
+                mask[b * promptLength + i] = real ? 1 : 0;
+                if (real) realTokens[b]++;
+                positions[b * promptLength + i] = Math.Max(realTokens[b] - 1, 0);
+            }
+        }
+
+        var random = new DeterministicRandom(options.Seed ?? (ulong)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue));
+        var sampler = new TokenSampler(options);
+        var matcher = new StopSequenceMatcher(options);
+        var generated = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
+        var logProbs = Enumerable.Range(0, batch).Select(_ => new List<float>()).ToArray();
+        var finished = new FinishReason?[batch];
+        var logits = new float[batch * vocab];
+        var stepIds = new long[batch];
+        var stepPositions = new long[batch];
+        int active = batch;
+
+        using var runOptions = new RunOptions();
+        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
+        IDisposableReadOnlyCollection<OrtValue>? cache = null;
+        try
+        {
+            cache = RunStep(runOptions, ids, mask.AsSpan(0, batch * promptLength).ToArray(), positions, batch, promptLength, null, logits, cancellationToken);
+            int total = promptLength;
+            for (int step = 0; step < maxNew && active > 0; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                for (int b = 0; b < batch; b++)
+                {
+                    if (finished[b] is not null)
+                    {
+                        stepIds[b] = _padTokenId;
+                        continue;
+                    }
+                    var token = sampler.Sample(logits.AsSpan(b * vocab, vocab), random);
+                    generated[b].Add(token.TokenId);
+                    logProbs[b].Add(token.LogProb);
+                    stepIds[b] = token.TokenId;
+                    if (matcher.IsStop(CollectionsMarshal.AsSpan(generated[b]), out _))
+                    {
+                        finished[b] = FinishReason.Stop;
+                        active--;
+                    }
+                }
+                if (active == 0 || step == maxNew - 1) break;
+
+                // Every row (finished ones feed the pad id) appends one real position, as PolicyGenerator does.
+                total++;
+                var stepMask = new long[batch * total];
+                for (int b = 0; b < batch; b++)
+                {
+                    Array.Copy(mask, b * (total - 1), stepMask, b * total, total - 1);
+                    stepMask[b * total + total - 1] = 1;
+                    stepPositions[b] = realTokens[b]++;
+                }
+                mask = stepMask;
+                var next = RunStep(runOptions, stepIds, mask, stepPositions, batch, 1, cache, logits, cancellationToken);
+                cache.Dispose();
+                cache = next;
+            }
+        }
+        finally
+        {
+            cache?.Dispose();
+        }
+
+        var results = new GenerationResult[batch];
+        for (int b = 0; b < batch; b++)
+        {
+            results[b] = new GenerationResult([.. generated[b]], [.. logProbs[b]], finished[b] ?? FinishReason.Length);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Runs one pass; returns all outputs (logits first, then present key/values) and copies the last position's logits
+    /// of every row into <paramref name="lastLogits"/>.
+    /// </summary>
+    private IDisposableReadOnlyCollection<OrtValue> RunStep(
+        RunOptions runOptions, long[] ids, long[] mask, long[] positions, int batch, int length,
+        IDisposableReadOnlyCollection<OrtValue>? past, float[] lastLogits, CancellationToken cancellationToken)
+    {
+        long total = mask.Length / batch;
+        var inputs = new List<OrtValue>(_inputNames.Length);
+        var owned = new List<OrtValue>(3 + 2 * _layers);
+        try
+        {
+            owned.Add(OrtValue.CreateTensorValueFromMemory(ids, [batch, length]));
+            owned.Add(OrtValue.CreateTensorValueFromMemory(mask, [batch, total]));
+            owned.Add(OrtValue.CreateTensorValueFromMemory(positions, [batch, length]));
+            inputs.AddRange(owned);
+            if (past is null)
+            {
+                for (int i = 0; i < 2 * _layers; i++)
+                {
+                    var empty = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [batch, _kvHeads, 0, _headDim]);
+                    owned.Add(empty);
+                    inputs.Add(empty);
+                }
+            }
+            else
+            {
+                for (int i = 1; i < past.Count; i++) inputs.Add(past.ElementAt(i));
+            }
+
+            IDisposableReadOnlyCollection<OrtValue> outputs;
+            try
+            {
+                outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
+            }
+            catch (OnnxRuntimeException ex) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("Generation was cancelled while ONNX Runtime was running.", ex, cancellationToken);
+            }
+
+            var data = outputs.First().GetTensorDataAsSpan<float>();
+            int vocab = VocabularySize;
+            for (int b = 0; b < batch; b++)
+            {
+                data.Slice(((b * length) + length - 1) * vocab, vocab).CopyTo(lastLogits.AsSpan(b * vocab, vocab));
+            }
+            return outputs;
+        }
+        finally
+        {
+            foreach (var value in owned) value.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _session.Dispose();
+        _sessionOptions.Dispose();
+    }
+
+    private static string ResolveModelPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) full = Path.Combine(full, DefaultModelFileName);
+        if (!File.Exists(full)) throw new FileNotFoundException($"No exported policy at '{full}'. Export one with 'agentic export-onnx --checkpoint DIR'.", full);
+        return full;
+    }
+
+    private static void AppendCuda(SessionOptions sessionOptions, int deviceId)
+    {
+        try
+        {
+            sessionOptions.AppendExecutionProvider_CUDA(deviceId);
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException or OnnxRuntimeException)
+        {
+            throw CudaUnavailable(ex);
+        }
+    }
+
+    private static NotSupportedException CudaUnavailable(Exception inner) => new(
+        "The CUDA execution provider is not available. Reference the Microsoft.ML.OnnxRuntime.Gpu package (instead of " +
+        "Microsoft.ML.OnnxRuntime) and make the CUDA 12/13 and cuDNN libraries it was built for loadable, or use " +
+        $"OnnxExecutionProvider.Cpu. ({inner.GetType().Name}: {inner.Message})", inner);
+
+    private static InferenceSession CreateSession(string path, SessionOptions sessionOptions, OnnxPolicyOptions options)
+    {
+        try
+        {
+            return new InferenceSession(path, sessionOptions);
+        }
+        catch (OnnxRuntimeException ex) when (options.ExecutionProvider == OnnxExecutionProvider.Cuda && ex.Message.Contains("CUDA", StringComparison.OrdinalIgnoreCase))
+        {
+            throw CudaUnavailable(ex);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new InvalidDataException($"'{path}' is not a valid ONNX model: {ex.Message}", ex);
+        }
+    }
+
+    private int ReadInt(IReadOnlyDictionary<string, string> meta, string key) =>
+        meta.TryGetValue(key, out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new InvalidDataException($"'{ModelPath}' lacks a positive integer metadata entry '{key}'.");
+}
