@@ -12,6 +12,7 @@ internal static class AgenticCommandLine
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ExportOnnxCommand.Create());
         return root;
     }
 

@@ -11,6 +11,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Benchmarks (ratios against a same-process baseline)");
         command.Subcommands.Add(CreateTrain());
+        command.Subcommands.Add(BenchInference.Create());
         return command;
     }
 
