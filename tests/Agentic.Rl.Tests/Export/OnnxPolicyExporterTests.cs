@@ -308,7 +308,7 @@ public sealed class OnnxPolicyExporterTests : IDisposable
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         Assert.ThrowsAny<OperationCanceledException>(() => session.Generate([[1, 2, 3], [4, 5]], new SamplingOptions { MaxNewTokens = 1000, Temperature = 0 }, cancellation.Token));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"cancellation took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"cancellation took {watch.Elapsed}");
     }
 
     [Fact]
