@@ -110,7 +110,8 @@ public sealed class TextWorldEnvironment : AgentEnvironment
         var parts = here.Select(r => r.IsOpen
             ? $"a {r.Name}{(r.Openable ? " (open)" : "")} with {Listing(Contents(r.Name))} {r.Preposition} it"
             : $"a {r.Name} (closed)");
-        var text = $"{opening} Doors lead to the {string.Join(", the ", exits)}. You see {string.Join("; ", parts)}. You carry {Listing(Carried)}.";
+        var seen = here.Length == 0 ? "no furniture here" : string.Join("; ", parts);
+        var text = $"{opening} Doors lead to the {string.Join(" and the ", exits)}. You see {seen}. You carry {Listing(Carried)}.";
         return new
         {
             text,
@@ -142,7 +143,7 @@ public sealed class TextWorldEnvironment : AgentEnvironment
     private string[] Contents(string receptacle) =>
         [.. _world.Objects.Values.Where(o => o.Location == receptacle).Select(o => o.Name).Order(StringComparer.Ordinal)];
 
-    private static string Listing(IReadOnlyList<string> names) => names.Count == 0 ? "nothing" : string.Join(", ", names.Select(n => $"a {n}"));
+    private static string Listing(IReadOnlyList<string> names) => names.Count == 0 ? "nothing" : string.Join(", ", names.Select(n => $"{("aeiou".Contains(n[0], StringComparison.Ordinal) ? "an" : "a")} {n}"));
 
     [Description("Walks to an adjacent room.")]
     private object Go([Description("The adjacent room, for example \"kitchen\"")] string room)

@@ -51,7 +51,7 @@ public sealed partial class TextWorldExpert : IChatClient
 
         if (map.Placed.Contains((obj, receptacle)) && (transform == TextWorldTransform.None || map.Transformed.Contains((obj, transform))))
         {
-            return Say($"Done: {(transform == TextWorldTransform.None ? "the" : transform == TextWorldTransform.Clean ? "a clean" : "a hot")} {obj} is in the {receptacle}.");
+            return Say($"Done: {(transform == TextWorldTransform.None ? "the" : transform == TextWorldTransform.Clean ? "a clean" : "a hot")} {obj} is {m.Groups["in"].Value} the {receptacle}.");
         }
         if (!map.Inventory.Contains(obj))
         {
@@ -117,7 +117,7 @@ public sealed partial class TextWorldExpert : IChatClient
 
     private static ChatMessage Say(string text) => new(ChatRole.Assistant, text);
 
-    [GeneratedRegex(@"put (?:the (?<obj>[a-z]+)|an? (?<t>clean|hot) (?<obj>[a-z]+)) (?:in|on) the (?<rec>[a-z ]+?)\.")]
+    [GeneratedRegex(@"put (?:the (?<obj>[a-z]+)|an? (?<t>clean|hot) (?<obj>[a-z]+)) (?<in>in|on) the (?<rec>[a-z ]+?)\.")]
     private static partial Regex GoalPattern();
 
     /// <summary>What the expert knows of the house, replayed from tool results.</summary>
