@@ -57,7 +57,10 @@ internal sealed class UserNoiseStrategy : ChaosStrategy<ChatResponse>
                 }
             }
 
-            text = (text + appendix).Trim();
+            if (appendix.Length > 0)
+            {
+                text = (text.TrimEnd() + appendix).Trim();
+            }
             _noise.Observe(conversation, text);
         }
 

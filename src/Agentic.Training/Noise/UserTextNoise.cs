@@ -60,7 +60,9 @@ internal sealed partial class UserTextNoise
             state.Pending.Remove(pending);
             if (pending.Slot is not null)
             {
+                // The clarification states the value, so it counts as given: it is never withheld again.
                 state.Withheld.Remove(pending.Slot);
+                state.Given.Add(pending.Slot);
             }
 
             appendix.Append(' ').Append(pending.Text);
