@@ -83,7 +83,7 @@ internal sealed class ToolNoiseStrategy : ChaosStrategy<object?>
             // The drawn kind does not fit this result: try the other content kinds that have a weight, in a fixed order.
             foreach (ToolNoiseKind other in TransformKinds)
             {
-                if (other != kind && _options.KindWeights.TryGetValue(other, out double w) && w > 0 && (detail = Apply(other, payload)) is not null)
+                if (other != kind && _weights[(int)other].Value > 0 && (detail = Apply(other, payload)) is not null)
                 {
                     kind = other;
                     break;

@@ -168,7 +168,7 @@ internal static partial class ToolResultNoise
                 string extra = IrrelevantKeys.FirstOrDefault(k => !obj.ContainsKey(k)) ?? "_extra_" + obj.Count.ToString(CultureInfo.InvariantCulture);
                 obj[extra] = extra switch
                 {
-                    "_trace_id" => ((ulong)(random() * ulong.MaxValue)).ToString("x16", CultureInfo.InvariantCulture),
+                    "_trace_id" => ((ulong)(random() * (1UL << 52))).ToString("x13", CultureInfo.InvariantCulture),
                     "_cache" => new JsonObject { ["hit"] = random() < 0.5, ["age_seconds"] = NoiseRandom.NextInt(random, 600) },
                     "server_region" => "eu-west-" + (1 + NoiseRandom.NextInt(random, 3)).ToString(CultureInfo.InvariantCulture),
                     "api_version" => "2." + NoiseRandom.NextInt(random, 10).ToString(CultureInfo.InvariantCulture),

@@ -236,6 +236,60 @@ public class NoisyAIFunctionTests
         Assert.True(text.Length < "Order A-1042 shipped with 3 items.".Length);
     }
 
+    [Fact]
+    public async Task Timeouts_and_latency_wait_on_the_injected_time_provider()
+    {
+        var injections = new List<NoiseInjection>();
+        var clock = new InstantTimeProvider();
+        var options = NoiseSamples.Options(2, 1, injections);
+        options.TimeProvider = clock;
+        options.TimeoutDelay = TimeSpan.FromSeconds(30);
+        options.Latency = TimeSpan.FromSeconds(2);
+        options.KindWeights.Clear();
+        options.KindWeights[ToolNoiseKind.Timeout] = 1;
+        var inner = new FixedFunction("""{"a":1}""");
+        var timeout = inner.WithNoise(options);
+
+        var error = Assert.IsType<JsonElement>(await timeout.InvokeAsync(NoiseSamples.Args())).GetProperty("error");
+
+        Assert.Equal(408, error.GetProperty("status").GetInt32());
+        Assert.Equal("timeout", error.GetProperty("code").GetString());
+        Assert.Equal(0, inner.Calls);
+        options.KindWeights.Clear();
+        options.KindWeights[ToolNoiseKind.Latency] = 1;
+        Assert.Equal("""{"a":1}""", NoiseSamples.Canonical(await inner.WithNoise(options).InvokeAsync(NoiseSamples.Args())));
+        Assert.Equal([TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2)], clock.Delays);
+        Assert.Equal([nameof(ToolNoiseKind.Timeout), nameof(ToolNoiseKind.Latency)], injections.Select(i => i.Kind));
+    }
+
+    /// <summary>A clock whose timers fire at once and remember their due times.</summary>
+    private sealed class InstantTimeProvider : TimeProvider
+    {
+        public List<TimeSpan> Delays { get; } = [];
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            lock (Delays)
+            {
+                Delays.Add(dueTime);
+            }
+
+            ThreadPool.QueueUserWorkItem(_ => callback(state));
+            return new NoTimer();
+        }
+
+        private sealed class NoTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
     [Theory]
     [InlineData("order_id", "orderId")]
     [InlineData("customerName", "customer_name")]
