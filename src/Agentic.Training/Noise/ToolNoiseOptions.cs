@@ -11,7 +11,8 @@ namespace Agentic.Training.Noise;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Decision order (Polly's): the call is cancelled → no injection; not enabled → no injection; otherwise the rate is
+/// Decision order (Polly's): a cancelled call throws <see cref="OperationCanceledException"/> and is not noised; not
+/// enabled → no injection; otherwise the rate is
 /// clamped to [0, 1] and noise is injected when <c>Randomizer() &lt; rate</c>. The kind is then drawn from
 /// <see cref="KindWeights"/>, and all further choices (status code, which field, which value) are drawn from the same
 /// <see cref="ChaosStrategyOptions.Randomizer"/>, so one seed fixes every injection given the order of calls.

@@ -94,6 +94,34 @@ public class NoisyAIFunctionTests
         return valid.Label($"valid JSON string for {kind}: {result}");
     }
 
+    [Property(MaxTest = 200)]
+    public async Task<Property> Content_noise_keeps_the_shape_of_every_result_type(int seed, int jsonSeed, NonNegativeInt shape)
+    {
+        var injections = new List<NoiseInjection>();
+        var options = NoiseSamples.Options(seed, 1, injections);
+        options.KindWeights[ToolNoiseKind.Failure] = 0;
+        options.KindWeights[ToolNoiseKind.Timeout] = 0;
+        var json = NoiseSamples.Json(jsonSeed);
+        object input = (shape.Get % 4) switch
+        {
+            0 => json.ToJsonString(),
+            1 => JsonSerializer.SerializeToElement(json),
+            2 => json,
+            _ => new Receipt("A-" + jsonSeed.ToString(System.Globalization.CultureInfo.InvariantCulture), jsonSeed % 1000, ["x", "y"]),
+        };
+        object? result = await new FixedFunction(input).WithNoise(options).InvokeAsync(NoiseSamples.Args());
+        bool latency = injections.Count == 1 && injections[0].Kind == nameof(ToolNoiseKind.Latency);
+        bool sameShape = latency ? ReferenceEquals(result, input) : input switch
+        {
+            string => result is string text && JsonNode.Parse(text) is JsonObject,
+            JsonNode => result is JsonObject,
+            _ => result is JsonElement { ValueKind: JsonValueKind.Object },
+        };
+        return (sameShape && injections.Count == 1).Label($"{input.GetType().Name} -> {result?.GetType().Name}: {NoiseSamples.Canonical(result)}");
+    }
+
+    public sealed record Receipt(string OrderId, int Total, string[] Tags);
+
     [Property(MaxTest = 100)]
     public async Task<bool> A_failed_call_retried_enough_times_passes_through(int seed, NonNegativeInt maxFailures)
     {
