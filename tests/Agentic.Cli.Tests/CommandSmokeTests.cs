@@ -46,6 +46,8 @@ public sealed class CommandSmokeTests : IDisposable
     [InlineData("tooluse")]
     [InlineData("searchqa")]
     [InlineData("longcontext")]
+    [InlineData("textworld")]
+    [InlineData("shop")]
     public void Eval_scores_the_expert_and_the_random_policy(string suite)
     {
         var expert = Path.Combine(_root, $"{suite}-expert.json");
@@ -58,6 +60,17 @@ public sealed class CommandSmokeTests : IDisposable
         Assert.True(ReadJson(random).GetProperty("success").GetDouble() <= 0.1);
         Assert.Equal(10, File.ReadAllLines(lines).Length);
         Assert.Equal(0, Run("eval", "--list"));
+    }
+
+    [Fact]
+    public void Eval_with_noise_reports_clean_and_noisy_side_by_side()
+    {
+        var json = Path.Combine(_root, "noisy.json");
+        Assert.Equal(0, Run("eval", "--policy", "expert", "--suite", "tooluse", "--episodes", "10", "--noise", "high", "--json", json));
+        var figures = ReadJson(json);
+        Assert.Equal("high", figures.GetProperty("noise").GetString());
+        Assert.Equal(1.0, figures.GetProperty("clean").GetProperty("success").GetDouble());
+        Assert.True(figures.GetProperty("noisy").GetProperty("noise_events").GetDouble() > 0);
     }
 
     [Fact]

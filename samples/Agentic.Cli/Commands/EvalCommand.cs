@@ -5,6 +5,7 @@ using Agentic.Core.Chat;
 using Agentic.Rl.Checkpoints;
 using Agentic.Rl.Generation;
 using Agentic.Training.Evaluation;
+using Agentic.Training.Noise;
 using Agentic.Training.Tasks;
 using Microsoft.Extensions.AI;
 using Spectre.Console;
@@ -25,21 +26,23 @@ internal static class EvalCommand
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
         var trajectories = new Option<string?>("--trajectories") { Description = "Write every trajectory as JSON lines to this file" };
         var list = new Option<bool>("--list") { Description = "List the suites and noise levels" };
+        var maxTurns = new Option<int>("--max-turns") { Description = "Turn limit per episode", DefaultValueFactory = _ => 40 };
+        var noise = new Option<NoiseLevel>("--noise") { Description = "Tool noise level (none, low, medium, high); with a level, clean and noisy runs are shown side by side", DefaultValueFactory = _ => NoiseLevel.None };
         var command = new Command("eval", "Evaluate a policy on a suite's held-out tasks")
         {
-            policy, suite, episodes, k, seed, temperature, json, trajectories, list,
+            policy, suite, episodes, k, seed, temperature, noise, maxTurns, json, trajectories, list,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(list))
             {
                 Console.WriteLine($"suites: {string.Join(", ", TaskSuites.Names)}");
-                Console.WriteLine("noise levels: none");
+                Console.WriteLine($"noise levels: {string.Join(", ", Enum.GetNames<NoiseLevel>().Select(n => n.ToLowerInvariant()))}");
                 return 0;
             }
             var taskSuite = TaskSuites.Create(parse.GetValue(suite)!);
             var policyName = parse.GetValue(policy)!;
-            var options = new AgentLoopOptions { MaxTurns = 12, Temperature = parse.GetValue(temperature), Seed = parse.GetValue(seed) };
+            var options = new AgentLoopOptions { MaxTurns = parse.GetValue(maxTurns), Temperature = parse.GetValue(temperature), Seed = parse.GetValue(seed) };
             LoadedPolicy? loaded = null;
             AgentLoop loop;
             switch (policyName)
@@ -59,28 +62,50 @@ internal static class EvalCommand
             }
             try
             {
-                var (report, runs) = await AgentEvaluator.EvaluateAsync(taskSuite, loop, parse.GetValue(episodes), parse.GetValue(k), parse.GetValue(seed), cancellationToken: cancellationToken);
-                var table = new Table().AddColumns("suite", "policy", "noise", "success (95% CI)", $"pass@{report.K}", $"pass^{report.K}", "turns", "tool errors", "malformed");
-                table.AddRow(report.Suite, Markup.Escape(loaded is null ? policyName : "checkpoint"), "none", Markup.Escape($"{report.Success:P1} [{report.SuccessLow:P0}, {report.SuccessHigh:P0}]"),
-                    report.PassAtK.ToString("P1"), report.PassHatK.ToString("P1"), report.AverageTurns.ToString("F2"), report.ToolErrors.ToString("F2"), report.MalformedOutputs.ToString("F2"));
+                var level = parse.GetValue(noise);
+                ulong baseSeed = parse.GetValue(seed);
+                var (report, runs) = await AgentEvaluator.EvaluateAsync(taskSuite, loop, parse.GetValue(episodes), parse.GetValue(k), baseSeed, cancellationToken: cancellationToken);
+                var results = new List<(string Noise, EvaluationReport Report)> { ("none", report) };
+                if (level != NoiseLevel.None)
+                {
+                    int environments = 0;
+                    var (noisy, noisyRuns) = await AgentEvaluator.EvaluateAsync(taskSuite, loop, parse.GetValue(episodes), parse.GetValue(k), baseSeed,
+                        env => new NoisyEnvironment(env, ToolNoiseOptions.ForLevel(level, baseSeed + (ulong)Interlocked.Increment(ref environments))), cancellationToken: cancellationToken);
+                    results.Add((level.ToString().ToLowerInvariant(), noisy));
+                    runs = [.. runs, .. noisyRuns];
+                }
+                var displayPolicy = Markup.Escape(loaded is null ? policyName : "checkpoint");
+                var table = new Table().AddColumns("suite", "policy", "noise", "success (95% CI)", $"pass@{report.K}", $"pass^{report.K}", "turns", "tool errors", "malformed", "noise events");
+                foreach (var (name, r) in results)
+                {
+                    table.AddRow(r.Suite, displayPolicy, name, Markup.Escape($"{r.Success:P1} [{r.SuccessLow:P0}, {r.SuccessHigh:P0}]"),
+                        r.PassAtK.ToString("P1"), r.PassHatK.ToString("P1"), r.AverageTurns.ToString("F2"), r.ToolErrors.ToString("F2"), r.MalformedOutputs.ToString("F2"),
+                        r.NoiseEvents.ToString("F2"));
+                }
                 AnsiConsole.Write(table);
+                static Dictionary<string, object?> Figures(EvaluationReport r, string noiseName) => new()
+                {
+                    ["noise"] = noiseName,
+                    ["episodes"] = r.Episodes,
+                    ["k"] = r.K,
+                    ["success"] = r.Success,
+                    ["success_ci"] = new[] { r.SuccessLow, r.SuccessHigh },
+                    ["pass_at_k"] = r.PassAtK,
+                    ["pass_hat_k"] = r.PassHatK,
+                    ["average_turns"] = r.AverageTurns,
+                    ["tool_errors"] = r.ToolErrors,
+                    ["malformed_outputs"] = r.MalformedOutputs,
+                    ["noise_events"] = r.NoiseEvents,
+                };
                 if (parse.GetValue(json) is { } path)
                 {
-                    JsonOutput.Write(path, new Dictionary<string, object?>
-                    {
-                        ["suite"] = report.Suite,
-                        ["policy"] = policyName,
-                        ["noise"] = "none",
-                        ["episodes"] = report.Episodes,
-                        ["k"] = report.K,
-                        ["success"] = report.Success,
-                        ["success_ci"] = new[] { report.SuccessLow, report.SuccessHigh },
-                        ["pass_at_k"] = report.PassAtK,
-                        ["pass_hat_k"] = report.PassHatK,
-                        ["average_turns"] = report.AverageTurns,
-                        ["tool_errors"] = report.ToolErrors,
-                        ["malformed_outputs"] = report.MalformedOutputs,
-                    });
+                    // Top level: the requested noise level; "clean" and "noisy" hold both sides when a level is given.
+                    var figures = Figures(results[^1].Report, results[^1].Noise);
+                    figures["suite"] = report.Suite;
+                    figures["policy"] = policyName;
+                    figures["clean"] = Figures(report, "none");
+                    if (results.Count > 1) figures["noisy"] = Figures(results[1].Report, results[1].Noise);
+                    JsonOutput.Write(path, figures);
                 }
                 if (parse.GetValue(trajectories) is { } jsonl) WriteTrajectories(jsonl, runs);
                 return 0;

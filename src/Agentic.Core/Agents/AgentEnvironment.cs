@@ -43,6 +43,13 @@ public abstract class AgentEnvironment
     public abstract ValueTask<EnvironmentStep> StepAsync(AgentAction action, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Events that happened inside the environment since the last call (for example injected noise); the loop calls
+    /// this after every turn and records them in the trajectory. The default has none.
+    /// </summary>
+    /// <param name="turn">The assistant turn the events belong to.</param>
+    public virtual IReadOnlyList<TrajectoryEvent> TakeEvents(int turn) => [];
+
+    /// <summary>
     /// Called when the loop ends the episode itself (turn limit, token budget): returns the outcome reward and figures
     /// for the state reached. The default gives 0 and <c>success = 0</c>.
     /// </summary>

@@ -126,7 +126,20 @@ public class AgentLoop
             TopK = _options.TopK > 0 ? _options.TopK : null,
             MaxOutputTokens = _options.MaxNewTokensPerTurn,
         };
-        var response = await _chatClient!.GetResponseAsync(state.Messages, chatOptions, cancellationToken).ConfigureAwait(false);
+        ChatResponse response;
+        try
+        {
+            response = await _chatClient!.GetResponseAsync(state.Messages, chatOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A failing policy ends its own episode (recorded), never the batch.
+            state.Events.Add(new TrajectoryEvent(state.Turns, "policy_error", ex.Message));
+            var final = await state.Episode.Environment.TruncateAsync(cancellationToken).ConfigureAwait(false);
+            state.Reward += final.Reward;
+            state.Finish(EpisodeEnd.Done, final.Info);
+            return;
+        }
         var assistant = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant) ?? new ChatMessage(ChatRole.Assistant, "");
         await CompleteTurnAsync(state, assistant, [], cancellationToken).ConfigureAwait(false);
     }
@@ -167,6 +180,7 @@ public class AgentLoop
 
         var step = await state.Episode.Environment.StepAsync(new AgentAction(assistant, results, errors), cancellationToken).ConfigureAwait(false);
         observation.AddRange(step.Observation);
+        state.Events.AddRange(state.Episode.Environment.TakeEvents(state.Turns));
         state.Reward += step.Reward;
         state.Turns++;
         if (step.Done)

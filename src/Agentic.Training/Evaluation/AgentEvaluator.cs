@@ -49,7 +49,8 @@ public static class AgentEvaluator
             PassHatK: perTask.Count(s => s.All(x => x)) / (double)perTask.Length,
             AverageTurns: trajectories.Average(t => t.Turns),
             ToolErrors: trajectories.Average(t => t.Count("tool_error") + t.Count("unknown_tool") + t.Count("tool_timeout")),
-            MalformedOutputs: trajectories.Average(t => t.Count("malformed_output")));
+            MalformedOutputs: trajectories.Average(t => t.Count("malformed_output")),
+            NoiseEvents: trajectories.Average(t => t.Events.Count(e => e.Kind.StartsWith("noise:", StringComparison.Ordinal))));
         return (report, trajectories);
     }
 }

@@ -12,9 +12,10 @@ namespace Agentic.Training.Evaluation;
 /// <param name="AverageTurns">Mean assistant turns per run.</param>
 /// <param name="ToolErrors">Tool errors, unknown tools and tool timeouts per run.</param>
 /// <param name="MalformedOutputs">Malformed model outputs per run.</param>
+/// <param name="NoiseEvents">Injected noise events per run.</param>
 public sealed record EvaluationReport(
     string Suite, int Episodes, int K, double Success, double SuccessLow, double SuccessHigh,
-    double PassAtK, double PassHatK, double AverageTurns, double ToolErrors, double MalformedOutputs)
+    double PassAtK, double PassHatK, double AverageTurns, double ToolErrors, double MalformedOutputs, double NoiseEvents)
 {
     /// <summary>The 95% Wilson score interval of <paramref name="successes"/> out of <paramref name="trials"/>.</summary>
     public static (double Low, double High) WilsonInterval(double successes, int trials, double z = 1.96)

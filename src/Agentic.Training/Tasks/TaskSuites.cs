@@ -1,6 +1,8 @@
 using Agentic.Core.Agents;
 using Agentic.Training.Tasks.LongContext;
 using Agentic.Training.Tasks.SearchQa;
+using Agentic.Training.Tasks.Shop;
+using Agentic.Training.Tasks.TextWorld;
 using Agentic.Training.Tasks.ToolUse;
 
 namespace Agentic.Training.Tasks;
@@ -11,6 +13,8 @@ public static class TaskSuites
     private static readonly Dictionary<string, Func<ITaskSuite>> s_factories = new(StringComparer.OrdinalIgnoreCase)
     {
         [ToolUseSuite.Name] = () => new ToolUseSuite(),
+        [TextWorldSuite.Name] = () => new TextWorldSuite(),
+        [ShopSuite.Name] = () => new ShopSuite(),
         [SearchQaSuite.Name] = () => new SearchQaSuite(),
         [LongContextSuite.Name] = () => new LongContextSuite(),
     };

@@ -36,7 +36,7 @@ public sealed class ShopSuiteOptions
 /// a product meeting all its constraints among the top results of the search for its words. Catalogues are
 /// generated from seeds; a seed hash separates training from held-out catalogues.
 /// </summary>
-public sealed class ShopSuite : IAgentTaskSource
+public sealed class ShopSuite : ITaskSuite
 {
     /// <summary>The suite's command-line name.</summary>
     public const string Name = "shop";
@@ -161,4 +161,9 @@ public sealed class ShopSuite : IAgentTaskSource
 
     /// <summary>Creates a fresh environment for this suite (one per concurrent episode).</summary>
     public ShopEnvironment CreateEnvironment() => new();
+
+    AgentEnvironment ITaskSuite.CreateEnvironment() => CreateEnvironment();
+
+    /// <inheritdoc />
+    public Microsoft.Extensions.AI.IChatClient CreateExpert() => new ShopExpert();
 }

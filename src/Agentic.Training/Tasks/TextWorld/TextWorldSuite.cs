@@ -37,7 +37,7 @@ public sealed class TextWorldSuiteOptions
 /// such chain is the task's difficulty, a sampling parameter. Worlds are generated from seeds; a seed hash separates
 /// training from held-out worlds.
 /// </summary>
-public sealed class TextWorldSuite : IAgentTaskSource
+public sealed class TextWorldSuite : ITaskSuite
 {
     /// <summary>The suite's command-line name.</summary>
     public const string Name = "textworld";
@@ -138,4 +138,9 @@ public sealed class TextWorldSuite : IAgentTaskSource
 
     /// <summary>Creates a fresh environment for this suite (one per concurrent episode).</summary>
     public TextWorldEnvironment CreateEnvironment() => new();
+
+    AgentEnvironment ITaskSuite.CreateEnvironment() => CreateEnvironment();
+
+    /// <inheritdoc />
+    public Microsoft.Extensions.AI.IChatClient CreateExpert() => new TextWorldExpert();
 }
