@@ -36,6 +36,18 @@ public sealed class CommandSmokeTests : IDisposable
         Assert.Equal(0, Run("generate", "--checkpoint", Path.Combine(output, "checkpoint"), "--prompt", "What is 1+2?",
             "--max-new-tokens", "4", "--logprobs"));
 
+        // Export to ONNX (with the parity check) and compare the engines with a tiny budget.
+        var onnx = Path.Combine(_root, "onnx");
+        // Parity is covered by the Rl export tests and by bench inference below; the smoke test skips the re-check.
+        Assert.Equal(0, Run("export-onnx", "--checkpoint", Path.Combine(output, "checkpoint"), "--out", onnx, "--verify", "false"));
+        Assert.True(File.Exists(Path.Combine(onnx, "model.onnx")));
+        var benchJson = Path.Combine(_root, "bench-inference.json");
+        Assert.Equal(0, Run("bench", "inference", "--checkpoint", Path.Combine(output, "checkpoint"), "--prompt-tokens", "4", "--new-tokens", "4",
+            "--repeats", "1", "--json", benchJson));
+        var bench = ReadJson(benchJson);
+        Assert.True(bench.GetProperty("onnx_vs_torchsharp_decode_ratio_batch1").GetDouble() > 0);
+        Assert.True(bench.GetProperty("max_abs_logit_diff").GetDouble() < 1e-3);
+
         // The trained checkpoint as an agent policy (a tiny budget: it only has to run end to end).
         var evalJson = Path.Combine(_root, "eval-checkpoint.json");
         Assert.Equal(0, Run("eval", "--policy", Path.Combine(output, "checkpoint"), "--suite", "longcontext", "--episodes", "1", "--json", evalJson));
