@@ -57,7 +57,11 @@ internal static class EvalCommand
                     loaded = PolicyCheckpoint.Load(policyName);
                     options.MaxTokens = loaded.Model.Config.MaxPositionEmbeddings;
                     options.MaxNewTokensPerTurn = Math.Min(options.MaxNewTokensPerTurn, options.MaxTokens / 2);
-                    loop = new AgentLoop(new PolicyGenerator(loaded.Model, loaded.Tokenizer.EndOfTextId), new ChatTemplate(loaded.Tokenizer), loaded.Tokenizer, options);
+                    // A policy trained on suite demonstrations without tool listings is evaluated with the same template.
+                    bool listTools = !(loaded.Metadata.TryGetValue(Jobs.SuiteSftJob.TemplateToolsKey, out var include) && include == "false");
+                    var template = new ChatTemplate(loaded.Tokenizer, new ChatTemplateOptions { IncludeToolsInSystemPrompt = listTools });
+                    options.MaxNewTokensPerTurn = Math.Min(96, options.MaxTokens / 2);
+                    loop = new AgentLoop(new PolicyGenerator(loaded.Model, loaded.Tokenizer.EndOfTextId), template, loaded.Tokenizer, options);
                     break;
             }
             try

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Agentic.Cli.Jobs;
+using Agentic.Training.Noise;
+using Agentic.Training.Tasks;
 using Agentic.Training.Tasks.Addition;
 using Spectre.Console;
 
@@ -11,8 +13,12 @@ internal static class SftCommand
 {
     public static Command Create()
     {
-        var task = new Option<string>("--task") { Description = "Built-in task to train on (addition)", DefaultValueFactory = _ => "addition" };
-        task.AcceptOnlyFromAmong("addition");
+        var task = new Option<string>("--task") { Description = "Built-in task to train on: addition, or a suite's expert demonstrations (tooluse, textworld, shop, searchqa, longcontext)", DefaultValueFactory = _ => "addition" };
+        task.AcceptOnlyFromAmong(["addition", .. TaskSuites.Names]);
+        var demos = new Option<int>("--demos") { Description = "Suites: expert demonstrations to collect", DefaultValueFactory = _ => 2000 };
+        var noise = new Option<NoiseLevel>("--noise") { Description = "Suites: tool noise on a share of the demonstrations (recoveries)", DefaultValueFactory = _ => NoiseLevel.Medium };
+        var maxPositions = new Option<int>("--max-positions") { Description = "Suites: context length of the model (longer demonstrations are dropped)", DefaultValueFactory = _ => 1024 };
+        var evalEpisodes = new Option<int>("--eval-episodes") { Description = "Suites: held-out episodes evaluated after training (clean and high noise)", DefaultValueFactory = _ => 50 };
         var output = new Option<string>("--out") { Description = "Output folder (the checkpoint goes to OUT/checkpoint)", DefaultValueFactory = _ => "runs/sft-addition" };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 1500 };
         var batch = new Option<int>("--batch-size") { Description = "Sequences per step", DefaultValueFactory = _ => 64 };
@@ -32,10 +38,54 @@ internal static class SftCommand
 
         var command = new Command("sft", "Train the default policy with supervised fine-tuning on a built-in task")
         {
-            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, fullWidth, threads, weightDecay, config, json,
+            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, fullWidth, threads, weightDecay, config, demos, noise, maxPositions, evalEpisodes, json,
         };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(task) != "addition")
+            {
+                using var suiteCancellation = new GracefulCancellation(cancellationToken);
+                var suiteSettings = new SuiteSftSettings
+                {
+                    Suite = parse.GetValue(task)!,
+                    OutputDirectory = parse.GetResult(output) is { Implicit: false } ? parse.GetValue(output)! : $"runs/sft-{parse.GetValue(task)}",
+                    Demonstrations = parse.GetValue(demos),
+                    Noise = parse.GetValue(noise),
+                    MaxPositions = parse.GetValue(maxPositions),
+                    EvalEpisodes = parse.GetValue(evalEpisodes),
+                    Steps = parse.GetResult(steps) is { Implicit: false } ? parse.GetValue(steps) : 600,
+                    BatchSize = parse.GetResult(batch) is { Implicit: false } ? parse.GetValue(batch) : 16,
+                    LearningRate = parse.GetValue(lr),
+                    MaxMinutes = parse.GetResult(maxMinutes) is { Implicit: false } ? parse.GetValue(maxMinutes) : 12,
+                    Seed = parse.GetValue(seed),
+                };
+                var r = await SuiteSftJob.RunAsync(suiteSettings, AnsiConsole.Console, suiteCancellation.Token);
+                var t = new Table().AddColumns("suite", "noise", "success (95% CI)", "turns", "tool errors", "malformed");
+                foreach (var (name, e) in new[] { ("none", r.Clean), ("high", r.Noisy) })
+                {
+                    t.AddRow(r.Suite, name, Markup.Escape($"{e.Success:P1} [{e.SuccessLow:P0}, {e.SuccessHigh:P0}]"), e.AverageTurns.ToString("F2"), e.ToolErrors.ToString("F2"), e.MalformedOutputs.ToString("F2"));
+                }
+                AnsiConsole.Write(t);
+                AnsiConsole.MarkupLine($"{r.Demonstrations} demonstrations, {r.Steps} steps, final loss {r.FinalLoss:F4}, {r.Seconds:F0} s, checkpoint {Markup.Escape(r.Checkpoint)}");
+                if (parse.GetValue(json) is { } suitePath)
+                {
+                    JsonOutput.Write(suitePath, new Dictionary<string, object?>
+                    {
+                        ["task"] = r.Suite,
+                        ["demonstrations"] = r.Demonstrations,
+                        ["dropped"] = r.Dropped,
+                        ["steps"] = r.Steps,
+                        ["seconds"] = r.Seconds,
+                        ["final_loss"] = r.FinalLoss,
+                        ["episodes"] = r.Clean.Episodes,
+                        ["success"] = r.Clean.Success,
+                        ["success_noisy"] = r.Noisy.Success,
+                        ["checkpoint"] = r.Checkpoint,
+                    });
+                }
+                return r.Cancelled ? 130 : 0;
+            }
+
             var settings = new AdditionSftSettings
             {
                 OutputDirectory = parse.GetValue(output)!,
@@ -88,7 +138,7 @@ internal static class SftCommand
                     ["checkpoint"] = report.Checkpoint,
                 });
             }
-            return Task.FromResult(report.Cancelled ? 130 : 0);
+            return report.Cancelled ? 130 : 0;
         });
         return command;
     }
