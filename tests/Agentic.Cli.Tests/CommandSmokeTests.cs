@@ -75,6 +75,18 @@ public sealed class CommandSmokeTests : IDisposable
     }
 
     [Fact]
+    public void Sft_on_a_suite_with_a_tiny_budget()
+    {
+        var json = Path.Combine(_root, "sft-suite.json");
+        Assert.Equal(0, Run("sft", "--task", "searchqa", "--out", Path.Combine(_root, "sft-suite"), "--demos", "8", "--steps", "2",
+            "--batch-size", "2", "--eval-episodes", "1", "--eval-max-turns", "1", "--json", json));
+        var figures = ReadJson(json);
+        Assert.Equal(2, figures.GetProperty("steps").GetInt32());
+        Assert.InRange(figures.GetProperty("success").GetDouble(), 0, 1);
+        Assert.True(figures.GetProperty("demonstrations").GetInt32() > 0);
+    }
+
+    [Fact]
     public void Eval_with_noise_reports_clean_and_noisy_side_by_side()
     {
         var json = Path.Combine(_root, "noisy.json");

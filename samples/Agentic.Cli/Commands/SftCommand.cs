@@ -18,6 +18,7 @@ internal static class SftCommand
         var demos = new Option<int>("--demos") { Description = "Suites: expert demonstrations to collect", DefaultValueFactory = _ => 2000 };
         var noise = new Option<NoiseLevel>("--noise") { Description = "Suites: tool noise on a share of the demonstrations (recoveries)", DefaultValueFactory = _ => NoiseLevel.Medium };
         var maxPositions = new Option<int>("--max-positions") { Description = "Suites: context length of the model (longer demonstrations are dropped)", DefaultValueFactory = _ => 1024 };
+        var evalMaxTurns = new Option<int>("--eval-max-turns") { Description = "Suites: turn limit of the evaluation episodes", DefaultValueFactory = _ => 12 };
         var evalEpisodes = new Option<int>("--eval-episodes") { Description = "Suites: held-out episodes evaluated after training (clean and high noise)", DefaultValueFactory = _ => 50 };
         var output = new Option<string>("--out") { Description = "Output folder (the checkpoint goes to OUT/checkpoint)", DefaultValueFactory = _ => "runs/sft-addition" };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => 1500 };
@@ -38,7 +39,7 @@ internal static class SftCommand
 
         var command = new Command("sft", "Train the default policy with supervised fine-tuning on a built-in task")
         {
-            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, fullWidth, threads, weightDecay, config, demos, noise, maxPositions, evalEpisodes, json,
+            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, fullWidth, threads, weightDecay, config, demos, noise, maxPositions, evalEpisodes, evalMaxTurns, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -53,6 +54,7 @@ internal static class SftCommand
                     Noise = parse.GetValue(noise),
                     MaxPositions = parse.GetValue(maxPositions),
                     EvalEpisodes = parse.GetValue(evalEpisodes),
+                    EvalMaxTurns = parse.GetValue(evalMaxTurns),
                     Steps = parse.GetResult(steps) is { Implicit: false } ? parse.GetValue(steps) : 600,
                     BatchSize = parse.GetResult(batch) is { Implicit: false } ? parse.GetValue(batch) : 16,
                     LearningRate = parse.GetValue(lr),

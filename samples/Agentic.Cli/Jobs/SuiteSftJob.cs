@@ -29,6 +29,7 @@ internal sealed record SuiteSftSettings
     public int EvalEpisodes { get; init; } = 50;
     public double MaxMinutes { get; init; } = 12;
     public int MaxPositions { get; init; } = 1024;
+    public int EvalMaxTurns { get; init; } = 12;
     public ulong Seed { get; init; } = 1;
 }
 
@@ -108,7 +109,7 @@ internal static class SuiteSftJob
             });
         PolicyCheckpoint.Save(checkpoint, model, tokenizer, trainer, metadata);
 
-        var loop = CreateLoop(model, tokenizer, template);
+        var loop = CreateLoop(model, tokenizer, template, settings.EvalMaxTurns);
         var (clean, _) = await AgentEvaluator.EvaluateAsync(suite, loop, settings.EvalEpisodes, seed: settings.Seed, cancellationToken: cancellationToken);
         int environments = 0;
         var (noisy, _) = await AgentEvaluator.EvaluateAsync(suite, loop, settings.EvalEpisodes, seed: settings.Seed,
@@ -118,10 +119,10 @@ internal static class SuiteSftJob
     }
 
     /// <summary>The agent loop over a TorchSharp policy, greedy, with the context the model allows.</summary>
-    public static AgentLoop CreateLoop(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template) =>
+    public static AgentLoop CreateLoop(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, int maxTurns) =>
         new(new PolicyGenerator(model, tokenizer.EndOfTextId), template, tokenizer, new AgentLoopOptions
         {
-            MaxTurns = 12,
+            MaxTurns = maxTurns,
             MaxTokens = model.Config.MaxPositionEmbeddings,
             MaxNewTokensPerTurn = 96,
             Temperature = 0,

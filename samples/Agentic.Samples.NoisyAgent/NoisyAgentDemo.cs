@@ -1,0 +1,70 @@
+using Agentic.Core.Agents;
+using Agentic.Training.Noise;
+using Agentic.Training.Tasks.ToolUse;
+using Microsoft.Extensions.AI;
+
+namespace Agentic.Samples.NoisyAgent;
+
+/// <summary>What one noisy run showed.</summary>
+internal sealed record DemoRun(string Request, string NoisyRequest, IReadOnlyList<NoiseInjection> Injections,
+    IReadOnlyList<ChatMessage> Conversation, string Answer, bool Success);
+
+/// <summary>
+/// Chaos testing of a Microsoft.Extensions.AI agent, no training involved: the agent is any <see cref="IChatClient"/>
+/// with <c>UseFunctionInvocation()</c>; its real tools are wrapped with <see cref="NoisyAIFunction"/> (failures,
+/// timeouts, incomplete, misleading, redundant and drifted results), and the simulated user's messages pass through
+/// <see cref="NoisyUserChatClient"/> (typos, redundancy, asides...). Every injection is reported.
+/// </summary>
+internal static class NoisyAgentDemo
+{
+    /// <summary>Runs <paramref name="agentPolicy"/> on <paramref name="count"/> tasks of the tooluse world under the given noise.</summary>
+    public static async Task<IReadOnlyList<DemoRun>> RunAsync(IChatClient agentPolicy, NoiseLevel level, int count, ulong seed, CancellationToken cancellationToken = default)
+    {
+        var suite = new ToolUseSuite();
+        var runs = new List<DemoRun>();
+        foreach (var (task, index) in suite.HeldOut(count).Select((t, i) => (t, (ulong)i)))
+        {
+            var environment = suite.CreateEnvironment();
+            var opening = await environment.ResetAsync(task, seed, cancellationToken);
+            var injections = new List<NoiseInjection>();
+            ValueTask Record(NoiseInjectedArguments args)
+            {
+                lock (injections) injections.Add(args.Injection);
+                return ValueTask.CompletedTask;
+            }
+
+            // The simulated user: states the task; user noise rewrites what it says.
+            var userNoise = UserNoiseOptions.ForLevel(level, seed * 7919 + 2 * index);
+            userNoise.OnNoiseInjected = Record;
+            using var user = new ChatClientBuilder(new ScriptedUser(task.Instruction)).UseUserNoise(userNoise).Build();
+            var said = (await user.GetResponseAsync([new ChatMessage(ChatRole.User, "How can I help you?")], cancellationToken: cancellationToken)).Text;
+
+            // The agent: the policy plus automatic function invocation over the real tools, each with tool noise.
+            var toolNoise = ToolNoiseOptions.ForLevel(level, seed * 7919 + 2 * index + 1);
+            toolNoise.OnNoiseInjected = Record;
+            var tools = environment.Tools.Select(t => (AITool)t.WithNoise(toolNoise)).ToList();
+            using var agent = new ChatClientBuilder(agentPolicy).UseFunctionInvocation(configure: f => f.MaximumIterationsPerRequest = 12).Build();
+            var conversation = new List<ChatMessage>(opening.Where(m => m.Role == ChatRole.System)) { new(ChatRole.User, said) };
+            var response = await agent.GetResponseAsync(conversation, new ChatOptions { Tools = tools }, cancellationToken);
+            conversation.AddRange(response.Messages);
+
+            var verdict = await environment.StepAsync(new AgentAction(new ChatMessage(ChatRole.Assistant, response.Text), [], []), cancellationToken);
+            runs.Add(new DemoRun(task.Instruction, said, injections, conversation, response.Text, verdict.Info["success"] > 0));
+        }
+        return runs;
+    }
+
+    /// <summary>A simulated user that states its request.</summary>
+    private sealed class ScriptedUser(string request) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, request)));
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose() { }
+    }
+}
