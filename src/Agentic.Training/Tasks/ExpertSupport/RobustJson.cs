@@ -64,17 +64,23 @@ internal static class RobustJson
     /// <summary>An array value, or null when absent or not an array.</summary>
     public static JsonArray? GetArray(JsonNode? node, string key) => Get(node, key) as JsonArray;
 
-    /// <summary>The distinct strings of an array value, sorted (duplicates are redundant), or null when absent or not all strings.</summary>
-    public static string[]? GetStringSet(JsonNode? node, string key)
+    /// <summary>The distinct strings of an array value in their order (duplicates are redundant), or null when absent or not all strings.</summary>
+    public static string[]? GetStringList(JsonNode? node, string key)
     {
         if (GetArray(node, key) is not { } array) return null;
-        var items = new SortedSet<string>(StringComparer.Ordinal);
+        var items = new List<string>();
         foreach (var item in array)
         {
             if (item is not JsonValue v || v.GetValueKind() != JsonValueKind.String) return null;
-            items.Add(v.GetValue<string>());
+            if (!items.Contains(v.GetValue<string>())) items.Add(v.GetValue<string>());
         }
         return [.. items];
+    }
+
+    /// <summary>The distinct strings of an array value, sorted (duplicates are redundant), or null when absent or not all strings.</summary>
+    public static string[]? GetStringSet(JsonNode? node, string key)
+    {
+        return GetStringList(node, key) is { } items ? [.. items.Order(StringComparer.Ordinal)] : null;
     }
 
     /// <summary>A key's letters and digits in lower case: the form schema drift does not change.</summary>

@@ -124,13 +124,12 @@ public sealed partial class ShopExpert : IChatClient
         var options = RobustJson.Get(json, "options");
         if (RobustJson.GetString(json, "type") is not { } type || RobustJson.GetString(json, "material") is not { } material
             || RobustJson.GetStringSet(json, "features") is not { } features || RobustJson.GetDecimal(json, "price") is not { } price
-            || RobustJson.GetDecimal(json, "rating") is not { } rating || RobustJson.GetStringSet(options, "color") is not { Length: > 0 } colors)
+            || RobustJson.GetDecimal(json, "rating") is not { } rating || RobustJson.GetStringList(options, "color") is not { Length: > 0 } colors)
         {
             return null;
         }
-        // Colors keep their order (the first is the default choice); sizes are absent for one-size products.
-        var colorList = RobustJson.GetArray(options, "color")!.Select(x => x?.ToString() ?? "").Distinct().ToArray();
-        return new Product(type, material, features, price, (double)rating, colorList, RobustJson.GetStringSet(options, "size") ?? []);
+        // Options keep their order (the first is the default choice); sizes are absent for one-size products.
+        return new Product(type, material, features, price, (double)rating, colors, RobustJson.GetStringList(options, "size") ?? []);
     }
 
     private sealed record Hit(string Id, decimal Price, double Rating);
