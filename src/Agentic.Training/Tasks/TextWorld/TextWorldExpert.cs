@@ -10,6 +10,10 @@ namespace Agentic.Training.Tasks.TextWorld;
 /// receptacles, what is in them, what it carries), and answers with the next action: explore (open closed
 /// receptacles, then walk to the nearest unvisited room) until the object is found, take it, walk to the sink or
 /// microwave, transform it, walk to the target, open it, put the object, and reply. It solves every task of the suite.
+/// Under tool noise it stays robust the way a careful agent would: where it is and what it carries, opened, placed and
+/// transformed follow from its own calls that ran (failed calls are retried); what it saw counts only when two readings
+/// agree, so it looks once more with each step into a room it does not know yet and each open (two readings in one
+/// turn), and looks again when readings disagree. Fields are found under drifted names and extra fields are ignored.
 /// </summary>
 public sealed partial class TextWorldExpert : IChatClient
 {
