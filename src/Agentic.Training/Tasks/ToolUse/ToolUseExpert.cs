@@ -1,24 +1,37 @@
-using System.Text.Json;
+using System.Globalization;
 using System.Text.RegularExpressions;
+using Agentic.Training.Tasks.ExpertSupport;
 using Microsoft.Extensions.AI;
 
 namespace Agentic.Training.Tasks.ToolUse;
 
 /// <summary>
 /// A scripted expert for the <c>tooluse</c> suite, as an <see cref="IChatClient"/>: it reads the user's request and
-/// the tool results so far, and answers with the next tool call or the final reply. It solves every task of the
-/// suite; use it for warm-start demonstrations and as an upper bound. Requests it cannot parse get a clarifying
-/// question.
+/// the tool results so far, and answers with the next tool calls or the final reply. It solves every task of the
+/// suite, and stays robust under tool noise the way a careful agent would: it reads every value that matters twice
+/// (two calls in one turn) and acts only when two readings agree, retries calls that failed (an error object, a
+/// timeout, unparseable text), finds fields under drifted names, ignores extra fields and duplicated records, and
+/// retries a change only when it did not run. Use it for warm-start demonstrations and as an upper bound. Requests it
+/// cannot parse get a clarifying question.
 /// </summary>
 public sealed partial class ToolUseExpert : IChatClient
 {
-    private int _callNumber;
+    private static readonly Dictionary<string, string[]> SuccessFields = new(StringComparer.Ordinal)
+    {
+        ["find_customer"] = ["customer_id", "name", "email", "tier"],
+        ["list_orders"] = ["orders"],
+        ["get_order"] = ["order_id", "customer_id", "item", "quantity", "total", "status"],
+        ["cancel_order"] = ["order_id", "status"],
+        ["update_email"] = ["customer_id", "email"],
+    };
+
+    private readonly ExpertReply _reply = new();
 
     /// <inheritdoc />
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var list = messages.ToList();
-        var reply = Next(list);
+        ArgumentNullException.ThrowIfNull(messages);
+        var reply = Next([.. messages]);
         return Task.FromResult(new ChatResponse(reply) { ModelId = nameof(ToolUseExpert) });
     }
 
@@ -39,36 +52,93 @@ public sealed partial class ToolUseExpert : IChatClient
     private ChatMessage Next(List<ChatMessage> messages)
     {
         var request = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? "";
-        var results = Results(messages);
         if (!TryParse(request, out var goal, out var name, out var argument))
         {
-            return new ChatMessage(ChatRole.Assistant, "Could you tell me which customer and what you need?");
+            return ExpertReply.Say("Could you tell me which customer and what you need?");
         }
-        if (!results.TryGetValue("find_customer", out var customer)) return Call("find_customer", ("name", name));
-        if (customer.TryGetProperty("error", out var error)) return Say($"I could not find that customer: {error.GetString()}.");
-        var customerId = customer.GetProperty("customer_id").GetString()!;
-        switch (goal)
+        var calls = ToolTranscript.Read(messages, SuccessFields);
+
+        // Who is the customer? Two agreeing lookups.
+        var lookups = calls.Where(c => c.Is("find_customer", "name", name)).ToList();
+        if (lookups.FirstOrDefault(c => c.Outcome == ToolOutcome.Rejected) is { } missing)
         {
-            case ToolUseGoal.CustomerEmail:
-                return Say($"The email address of {name} is {customer.GetProperty("email").GetString()}.");
-            case ToolUseGoal.UpdateEmail:
-                if (!results.ContainsKey("update_email")) return Call("update_email", ("customer_id", customerId), ("email", argument!));
-                return Say($"Done: the email of {name} is now {argument}.");
+            return ExpertReply.Say($"I could not find that customer: {RobustJson.GetString(missing.Json, "error") ?? "no such customer"}.");
         }
-        if (!results.TryGetValue("list_orders", out var listed)) return Call("list_orders", ("customer_id", customerId));
-        var orders = listed.GetProperty("orders").EnumerateArray().ToArray();
-        if (goal == ToolUseGoal.OrderCount) return Say($"{name} has {orders.Length} orders.");
-        var match = orders.FirstOrDefault(o => o.GetProperty("item").GetString() == argument
-            && (goal != ToolUseGoal.CancelOrder || o.GetProperty("status").GetString() == "pending"));
-        if (match.ValueKind != JsonValueKind.Object) return Say($"{name} has no matching {argument} order.");
-        var orderId = match.GetProperty("order_id").GetString()!;
+        if (goal == ToolUseGoal.CustomerEmail)
+        {
+            return Read(lookups, "email") is { } email
+                ? ExpertReply.Say($"The email address of {name} is {email}.")
+                : ReadAgain("find_customer", lookups, ("name", name));
+        }
+        if (Read(lookups, "customer_id") is not { } customerId) return ReadAgain("find_customer", lookups, ("name", name));
+
+        if (goal == ToolUseGoal.UpdateEmail)
+        {
+            return Change(calls.Where(c => c.Is("update_email", "customer_id", customerId)), "update_email", ("customer_id", customerId), ("email", argument!))
+                ?? ExpertReply.Say($"Done: the email of {name} is now {argument}.");
+        }
+
+        // Which orders? Two agreeing listings (duplicated records are one record).
+        var listings = calls.Where(c => c.Is("list_orders", "customer_id", customerId)).ToList();
+        var readings = listings.Where(c => c.Succeeded).Select(c => Orders(c)).OfType<OrderLine[]>().ToList();
+        if (!Consensus.TryAgree(readings, out var orders, SequenceComparer.Instance))
+        {
+            return _reply.Call("list_orders", Consensus.Needed(readings), ("customer_id", customerId));
+        }
+        if (goal == ToolUseGoal.OrderCount) return ExpertReply.Say($"{name} has {orders.Length} orders.");
+        var match = orders.FirstOrDefault(o => o.Item == argument && (goal != ToolUseGoal.CancelOrder || o.Status == "pending"));
+        if (match is null) return ExpertReply.Say($"{name} has no matching {argument} order.");
+
         if (goal == ToolUseGoal.CancelOrder)
         {
-            if (!results.ContainsKey("cancel_order")) return Call("cancel_order", ("order_id", orderId));
-            return Say($"Done: order {orderId} ({argument}) is cancelled.");
+            return Change(calls.Where(c => c.Is("cancel_order", "order_id", match.OrderId)), "cancel_order", ("order_id", match.OrderId))
+                ?? ExpertReply.Say($"Done: order {match.OrderId} ({argument}) is cancelled.");
         }
-        if (!results.TryGetValue("get_order", out var order)) return Call("get_order", ("order_id", orderId));
-        return Say($"The total of the {argument} order is {order.GetProperty("total").GetInt32()}.");
+
+        var details = calls.Where(c => c.Is("get_order", "order_id", match.OrderId)).ToList();
+        return Read(details, "total", numeric: true) is { } total
+            ? ExpertReply.Say($"The total of the {argument} order is {total}.")
+            : ReadAgain("get_order", details, ("order_id", match.OrderId));
+    }
+
+    /// <summary>The value of <paramref name="field"/> that two successful readings agree on, or null.</summary>
+    private static string? Read(List<ToolExchange> readings, string field, bool numeric = false)
+    {
+        var values = readings.Where(r => r.Succeeded)
+            .Select(r => numeric ? RobustJson.GetDecimal(r.Json, field)?.ToString(CultureInfo.InvariantCulture) : RobustJson.GetString(r.Json, field))
+            .OfType<string>().ToList();
+        return Consensus.TryAgree(values, out var value) ? value : null;
+    }
+
+    /// <summary>Asks for one more reading (two when there is no usable one yet).</summary>
+    private ChatMessage ReadAgain(string tool, List<ToolExchange> readings, params (string Name, string Value)[] arguments) =>
+        _reply.Call(tool, readings.Any(r => r.Succeeded) ? 1 : 2, arguments);
+
+    /// <summary>
+    /// Makes a change once: null when it ran; the call again when every attempt failed before running (retrying
+    /// those is safe); a reply when the tool refused.
+    /// </summary>
+    private ChatMessage? Change(IEnumerable<ToolExchange> attempts, string tool, params (string Name, string Value)[] arguments)
+    {
+        var ran = attempts.FirstOrDefault(a => a.Outcome != ToolOutcome.Failed);
+        if (ran is null) return _reply.Call(tool, arguments);
+        return ran.Succeeded ? null : ExpertReply.Say($"I could not do that: {RobustJson.GetString(ran.Json, "error") ?? "the request was refused"}.");
+    }
+
+    /// <summary>The distinct order lines of a listing, sorted by id; null when the listing is incomplete.</summary>
+    private static OrderLine[]? Orders(ToolExchange listing)
+    {
+        if (RobustJson.GetArray(listing.Json, "orders") is not { } array) return null;
+        var lines = new SortedSet<OrderLine>(Comparer<OrderLine>.Create((a, b) => string.CompareOrdinal(a.ToString(), b.ToString())));
+        foreach (var item in array)
+        {
+            var id = RobustJson.GetString(item, "order_id");
+            var what = RobustJson.GetString(item, "item");
+            var status = RobustJson.GetString(item, "status");
+            if (id is null || what is null || status is null) return null;
+            lines.Add(new OrderLine(id, what, status));
+        }
+        return [.. lines];
     }
 
     private static bool TryParse(string request, out ToolUseGoal goal, out string name, out string? argument)
@@ -85,34 +155,17 @@ public sealed partial class ToolUseExpert : IChatClient
         return false;
     }
 
-    /// <summary>The latest successful JSON result of each tool called so far.</summary>
-    private static Dictionary<string, JsonElement> Results(List<ChatMessage> messages)
+    private sealed record OrderLine(string OrderId, string Item, string Status);
+
+    /// <summary>Compares listings element by element.</summary>
+    private sealed class SequenceComparer : IEqualityComparer<OrderLine[]>
     {
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        var results = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var content in messages.SelectMany(m => m.Contents))
-        {
-            if (content is FunctionCallContent call) names[call.CallId] = call.Name;
-            if (content is FunctionResultContent result && names.TryGetValue(result.CallId, out var tool))
-            {
-                try
-                {
-                    var json = result.Result is JsonElement e ? e : JsonDocument.Parse(result.Result?.ToString() ?? "null").RootElement;
-                    if (json.ValueKind == JsonValueKind.Object) results[tool] = json.Clone();
-                }
-                catch (JsonException)
-                {
-                    // A non-JSON result (an error text): the tool counts as not yet answered, so the call is retried.
-                }
-            }
-        }
-        return results;
+        public static readonly SequenceComparer Instance = new();
+
+        public bool Equals(OrderLine[]? x, OrderLine[]? y) => x is not null && y is not null && x.SequenceEqual(y);
+
+        public int GetHashCode(OrderLine[] obj) => obj.Length;
     }
-
-    private ChatMessage Call(string tool, params (string Name, string Value)[] arguments) =>
-        new(ChatRole.Assistant, [new FunctionCallContent($"call_{_callNumber++}", tool, arguments.ToDictionary(a => a.Name, a => (object?)a.Value))]);
-
-    private static ChatMessage Say(string text) => new(ChatRole.Assistant, text);
 
     [GeneratedRegex(@"email address of (?<name>[A-Z][a-z]+ [A-Z][a-z]+)\?")]
     private static partial Regex EmailQuestion();
