@@ -1,3 +1,4 @@
+using Agentic.Core.ChatCompletion;
 using Agentic.Core.Agents;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks.ToolUse;
@@ -55,16 +56,8 @@ internal static class NoisyAgentDemo
     }
 
     /// <summary>A simulated user that states its request.</summary>
-    private sealed class ScriptedUser(string request) : IChatClient
+    private sealed class ScriptedUser(string request) : ScriptedChatClient
     {
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, request)));
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose() { }
+        protected override ChatMessage Respond(IReadOnlyList<ChatMessage> messages, ChatOptions? options) => new(ChatRole.Assistant, request);
     }
 }

@@ -1,3 +1,4 @@
+using Agentic.Core.ChatCompletion;
 using Agentic.Core.Randomness;
 using Microsoft.Extensions.AI;
 
@@ -8,14 +9,17 @@ namespace Agentic.Training.Evaluation;
 /// replies with a random short answer (including the suites' answer tags). It measures how much of a suite's success
 /// is luck.
 /// </summary>
-public sealed class RandomPolicy(ulong seed) : IChatClient
+public sealed class RandomPolicy(ulong seed) : ScriptedChatClient
 {
     private static readonly string[] Words = ["yes", "no", "done", "42", "Paris", "lamp", "C10", "O123", "unknown", "red"];
     private readonly DeterministicRandom _random = new(seed);
     private int _calls;
 
     /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    protected override string ModelId => "random";
+
+    /// <inheritdoc />
+    protected override ChatMessage Respond(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
         lock (_random)
         {
@@ -41,21 +45,8 @@ public sealed class RandomPolicy(ulong seed) : IChatClient
                     _ => $"<search>{word}</search>",
                 });
             }
-            return Task.FromResult(new ChatResponse(reply) { ModelId = "random" });
+            return reply;
         }
     }
 
-    /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates()) yield return update;
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
-
-    /// <inheritdoc />
-    public void Dispose() { }
 }

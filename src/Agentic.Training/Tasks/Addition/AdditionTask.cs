@@ -23,12 +23,7 @@ public sealed class AdditionTask
     /// <summary>Whether the pair (a, b) belongs to the held-out split.</summary>
     public bool IsHeldOut(long a, long b)
     {
-        // SplitMix64 finaliser over the pair: a fixed, seed-independent split.
-        ulong z = unchecked((ulong)a * 0x9E3779B97F4A7C15UL + (ulong)b + 0x632BE59BD9B4E019UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53)) < _options.HeldOutFraction;
+        return HeldOutSplit.IsHeldOut(unchecked((ulong)a * 0x9E3779B97F4A7C15UL + (ulong)b + 0x632BE59BD9B4E019UL), _options.HeldOutFraction);
     }
 
     /// <summary>Draws <paramref name="count"/> training problems (never from the held-out split).</summary>

@@ -1,3 +1,4 @@
+using Agentic.Core.ChatCompletion;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 
@@ -8,10 +9,10 @@ namespace Agentic.Training.Tasks.LongContext;
 /// the needles and assignments it has seen in a <c>&lt;memory&gt;</c> block, and answers as soon as its memory
 /// resolves the question (an early exit once the evidence is complete), or after the last section.
 /// </summary>
-public sealed partial class LongContextExpert : IChatClient
+public sealed partial class LongContextExpert : ScriptedChatClient
 {
     /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    protected override ChatMessage Respond(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
         var userText = string.Join("\n", messages.Where(m => m.Role == ChatRole.User).Select(m => m.Text));
         var question = Problem().Match(userText).Groups[1].Value;
@@ -20,22 +21,8 @@ public sealed partial class LongContextExpert : IChatClient
         bool last = userText.Contains("last section", StringComparison.Ordinal);
         var memory = $"<memory>{string.Join("; ", facts)}</memory>";
         var reply = answer is not null ? $"{memory}\n<answer>{answer}</answer>" : last ? $"{memory}\n<answer>unknown</answer>" : memory;
-        return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, reply)) { ModelId = nameof(LongContextExpert) });
+        return new ChatMessage(ChatRole.Assistant, reply);
     }
-
-    /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates()) yield return update;
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
-
-    /// <inheritdoc />
-    public void Dispose() { }
 
     private static string? Resolve(string question, List<string> facts)
     {

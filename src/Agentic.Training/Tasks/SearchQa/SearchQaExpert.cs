@@ -1,3 +1,4 @@
+using Agentic.Core.ChatCompletion;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 
@@ -9,32 +10,17 @@ namespace Agentic.Training.Tasks.SearchQa;
 /// <c>&lt;answer&gt;</c>. It reads the documents the environment returned, so it solves every question whose evidence
 /// the retriever surfaces.
 /// </summary>
-public sealed partial class SearchQaExpert : IChatClient
+public sealed partial class SearchQaExpert : ScriptedChatClient
 {
     private sealed record Hop(string Query, Regex Evidence);
 
     /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    protected override ChatMessage Respond(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
-        var list = messages.ToList();
-        var question = list.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? "";
-        var documents = string.Join("\n", list.Where(m => m.Role == ChatRole.Tool).Select(m => m.Text));
-        return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, Next(question, documents))) { ModelId = nameof(SearchQaExpert) });
+        var question = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? "";
+        var documents = string.Join("\n", messages.Where(m => m.Role == ChatRole.Tool).Select(m => m.Text));
+        return new ChatMessage(ChatRole.Assistant, Next(question, documents));
     }
-
-    /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates()) yield return update;
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
-
-    /// <inheritdoc />
-    public void Dispose() { }
 
     private static string Next(string question, string documents)
     {

@@ -64,11 +64,7 @@ public sealed class SearchQaSuite : ITaskSuite
     /// <summary>Whether the world of <paramref name="worldSeed"/> is held out.</summary>
     public bool IsHeldOut(ulong worldSeed)
     {
-        ulong z = unchecked(worldSeed * 0xD1B54A32D192ED03UL + 0x8CB92BA72F3D8DD7UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53)) < _options.HeldOutFraction;
+        return HeldOutSplit.IsHeldOut(unchecked(worldSeed * 0xD1B54A32D192ED03UL + 0x8CB92BA72F3D8DD7UL), _options.HeldOutFraction);
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using Agentic.Core.ChatCompletion;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Agentic.Training.Tasks.ExpertSupport;
@@ -14,7 +15,7 @@ namespace Agentic.Training.Tasks.Shop;
 /// readings agree, retries failed calls, finds fields under drifted names, ignores extra fields and duplicated hits,
 /// and retries a purchase only when it failed before running.
 /// </summary>
-public sealed partial class ShopExpert : IChatClient
+public sealed partial class ShopExpert : ScriptedChatClient
 {
     private static readonly string[] Types = [.. ShopCatalogue.Types.Select(t => t.Type)];
     private static readonly string[] Materials = [.. ShopCatalogue.Types.SelectMany(t => t.Materials).Distinct()];
@@ -28,25 +29,7 @@ public sealed partial class ShopExpert : IChatClient
     private readonly ExpertReply _reply = new();
 
     /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        return Task.FromResult(new ChatResponse(Next([.. messages])) { ModelId = nameof(ShopExpert) });
-    }
-
-    /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates()) yield return update;
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
-
-    /// <inheritdoc />
-    public void Dispose() { }
+    protected override ChatMessage Respond(IReadOnlyList<ChatMessage> messages, ChatOptions? options) => Next([.. messages]);
 
     /// <summary>Reads the constraints of a request written by the suite; null when it names no product type.</summary>
     internal static ShopConstraints? Parse(string request)

@@ -1,3 +1,4 @@
+using Agentic.Core.ChatCompletion;
 using System.Text.RegularExpressions;
 using Agentic.Training.Tasks.ExpertSupport;
 using Microsoft.Extensions.AI;
@@ -15,7 +16,7 @@ namespace Agentic.Training.Tasks.TextWorld;
 /// agree, so it looks once more with each step into a room it does not know yet and each open (two readings in one
 /// turn), and looks again when readings disagree. Fields are found under drifted names and extra fields are ignored.
 /// </summary>
-public sealed partial class TextWorldExpert : IChatClient
+public sealed partial class TextWorldExpert : ScriptedChatClient
 {
     private static readonly Dictionary<string, string[]> SuccessFields = new(StringComparer.Ordinal)
     {
@@ -32,25 +33,7 @@ public sealed partial class TextWorldExpert : IChatClient
     private readonly ExpertReply _reply = new();
 
     /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        return Task.FromResult(new ChatResponse(Next([.. messages])) { ModelId = nameof(TextWorldExpert) });
-    }
-
-    /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates()) yield return update;
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
-
-    /// <inheritdoc />
-    public void Dispose() { }
+    protected override ChatMessage Respond(IReadOnlyList<ChatMessage> messages, ChatOptions? options) => Next([.. messages]);
 
     private ChatMessage Next(List<ChatMessage> messages)
     {

@@ -74,11 +74,7 @@ public sealed class TextWorldSuite : ITaskSuite
     /// <summary>Whether the world generated from <paramref name="worldSeed"/> is held out.</summary>
     public bool IsHeldOut(ulong worldSeed)
     {
-        ulong z = unchecked(worldSeed + 0x9E3779B97F4A7C15UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53)) < _options.HeldOutFraction;
+        return HeldOutSplit.IsHeldOut(unchecked(worldSeed + 0x9E3779B97F4A7C15UL), _options.HeldOutFraction);
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using Agentic.Core.ChatCompletion;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Agentic.Training.Tasks.ExpertSupport;
@@ -14,7 +15,7 @@ namespace Agentic.Training.Tasks.ToolUse;
 /// retries a change only when it did not run. Use it for warm-start demonstrations and as an upper bound. Requests it
 /// cannot parse get a clarifying question.
 /// </summary>
-public sealed partial class ToolUseExpert : IChatClient
+public sealed partial class ToolUseExpert : ScriptedChatClient
 {
     private static readonly Dictionary<string, string[]> SuccessFields = new(StringComparer.Ordinal)
     {
@@ -28,26 +29,7 @@ public sealed partial class ToolUseExpert : IChatClient
     private readonly ExpertReply _reply = new();
 
     /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        var reply = Next([.. messages]);
-        return Task.FromResult(new ChatResponse(reply) { ModelId = nameof(ToolUseExpert) });
-    }
-
-    /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates()) yield return update;
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
-
-    /// <inheritdoc />
-    public void Dispose() { }
+    protected override ChatMessage Respond(IReadOnlyList<ChatMessage> messages, ChatOptions? options) => Next([.. messages]);
 
     private ChatMessage Next(List<ChatMessage> messages)
     {

@@ -76,11 +76,7 @@ public sealed class ToolUseSuite : ITaskSuite
     /// <summary>Whether worlds generated from <paramref name="databaseSeed"/> are held out.</summary>
     public bool IsHeldOut(ulong databaseSeed)
     {
-        ulong z = unchecked(databaseSeed + 0x9E3779B97F4A7C15UL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53)) < _options.HeldOutFraction;
+        return HeldOutSplit.IsHeldOut(unchecked(databaseSeed + 0x9E3779B97F4A7C15UL), _options.HeldOutFraction);
     }
 
     /// <inheritdoc />
