@@ -19,7 +19,8 @@ public static class UntrainedPolicy
         ArgumentNullException.ThrowIfNull(tokenizer);
         return new MoeTransformerConfig
         {
-            VocabSize = (tokenizer.VocabularySize + 31) / 32 * 32,
+            // Exactly the tokenizer's vocabulary (no rounding up): an untrained model must not sample ids the tokenizer cannot decode.
+            VocabSize = tokenizer.VocabularySize,
             HiddenSize = 32,
             NumHiddenLayers = 1,
             NumAttentionHeads = 2,

@@ -2,6 +2,7 @@ using Agentic.Core.Chat;
 using Agentic.Core.ChatCompletion;
 using Agentic.Core.Generation;
 using Agentic.Core.Inference;
+using Agentic.Core.Sampling;
 using Agentic.Core.Tokenization;
 using Agentic.Rl.Checkpoints;
 using Agentic.Rl.Export;
@@ -22,17 +23,17 @@ internal sealed class LocalPolicyServing : IDisposable
     private LocalPolicyServing(ITokenGenerator generator, IDisposable engine, ByteLevelTokenizer tokenizer, string engineName, string? modelPath, string? temporaryFolder,
         LocalPolicyChatClientOptions? options)
     {
-        Generator = generator;
+        Generator = new DecodableTokenGenerator(generator, tokenizer.VocabularySize);
         _engine = engine;
         _temporaryFolder = temporaryFolder;
         Tokenizer = tokenizer;
         Template = new ChatTemplate(tokenizer);
         EngineName = engineName;
         ModelPath = modelPath;
-        Client = new LocalPolicyChatClient(generator, Template, tokenizer, options);
+        Client = new LocalPolicyChatClient(Generator, Template, tokenizer, options);
     }
 
-    /// <summary>The token generator behind <see cref="Client"/>.</summary>
+    /// <summary>The token generator behind <see cref="Client"/> (replies end before any id the tokenizer cannot decode).</summary>
     public ITokenGenerator Generator { get; }
 
     /// <summary>The policy as a chat client.</summary>
@@ -51,7 +52,7 @@ internal sealed class LocalPolicyServing : IDisposable
     public string? ModelPath { get; }
 
     /// <summary>Whether the engine is safe for concurrent calls (ONNX Runtime is; the TorchSharp generator is not).</summary>
-    public bool SupportsConcurrentCalls => Generator is OnnxPolicySession;
+    public bool SupportsConcurrentCalls => _engine is OnnxPolicySession;
 
     /// <summary>Loads <paramref name="checkpoint"/> on the requested engine.</summary>
     public static LocalPolicyServing Open(string checkpoint, bool onnx, LocalPolicyChatClientOptions? options = null)
@@ -124,6 +125,29 @@ internal sealed class LocalPolicyServing : IDisposable
         }
         catch (UnauthorizedAccessException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Ends each continuation before the first id at or above the tokenizer's vocabulary size. The default config rounds
+    /// the model's vocabulary up to a multiple of 32; a trained policy never samples those padding ids, but a barely
+    /// trained one can, and the tokenizer cannot decode them (the chat client would throw).
+    /// </summary>
+    private sealed class DecodableTokenGenerator(ITokenGenerator inner, int decodable) : ITokenGenerator
+    {
+        public int VocabularySize => inner.VocabularySize;
+
+        public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, CancellationToken cancellationToken = default)
+        {
+            var results = inner.Generate(prompts, options, cancellationToken);
+            var cleaned = new GenerationResult[results.Count];
+            for (int i = 0; i < results.Count; i++)
+            {
+                var r = results[i];
+                int cut = Array.FindIndex(r.TokenIds, id => id >= decodable);
+                cleaned[i] = cut < 0 ? r : new GenerationResult(r.TokenIds[..cut], r.LogProbs[..cut], FinishReason.Stop);
+            }
+            return cleaned;
         }
     }
 }
