@@ -26,14 +26,13 @@ internal static class ExperimentHeavyThinkingCommand
         {
             checkpoint, onnx, width, temperature, problems, digits, maxTokens, summary, seed, json,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(width) < 1) result.AddError("--width must be at least 1.");
-            if (result.GetValue(problems) < 1) result.AddError("--problems must be at least 1.");
-            if (result.GetValue(temperature) < 0) result.AddError("--temperature must not be negative.");
-        });
         command.SetAction((parse, cancellationToken) =>
         {
+            if (parse.GetValue(width) < 1 || parse.GetValue(problems) < 1 || parse.GetValue(temperature) < 0 || parse.GetValue(maxTokens) < 1)
+            {
+                Console.Error.WriteLine("--width, --problems and --max-new-tokens must be at least 1, and --temperature must not be negative.");
+                return Task.FromResult(1);
+            }
             var settings = new HeavyThinkingExperimentSettings
             {
                 Width = parse.GetValue(width),
