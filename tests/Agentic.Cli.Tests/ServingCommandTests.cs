@@ -67,23 +67,29 @@ public sealed class ServingCommandTests : IDisposable
         foreach (var onnx in new[] { false, true })
         {
             var json = Path.Combine(_root, $"heavy-{onnx}.json");
-            string[] args = ["experiment", "heavy-thinking", "--checkpoint", checkpoint, "--width", "3", "--problems", "3", "--max-new-tokens", "6", "--json", json];
-            Assert.Equal(0, Run(onnx ? [.. args, "--onnx"] : args));
+            // The ONNX run leaves --width at its default (5).
+            int width = onnx ? 5 : 3;
+            string[] args = ["experiment", "heavy-thinking", "--checkpoint", checkpoint, "--problems", "3", "--max-new-tokens", "6", "--json", json];
+            Assert.Equal(0, Run(onnx ? [.. args, "--onnx"] : [.. args, "--width", "3"]));
 
             var figures = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
             Assert.InRange(figures.GetProperty("single_sample_accuracy").GetDouble(), 0, 1);
             Assert.InRange(figures.GetProperty("heavy_thinking_accuracy").GetDouble(), 0, 1);
             Assert.InRange(figures.GetProperty("summary_accuracy").GetDouble(), 0, 1);
-            Assert.Equal(3, figures.GetProperty("width").GetInt32());
+            Assert.Equal(width, figures.GetProperty("width").GetInt32());
             double single = figures.GetProperty("single_sample_tokens").GetDouble();
             double heavy = figures.GetProperty("heavy_thinking_tokens").GetDouble();
             Assert.True(single > 0);
-            // Three traces cost three single samples' worth of tokens, give or take the sampled lengths.
-            Assert.InRange(heavy, 3 * (single - 6), 3 * (single + 6));
+            // Width traces cost width single samples' worth of tokens, give or take the sampled lengths.
+            Assert.InRange(heavy, width * (single - 6), width * (single + 6));
             Assert.True(figures.GetProperty("summary_tokens").GetDouble() > heavy);
             Assert.Equal(onnx ? "onnxruntime" : "torchsharp", figures.GetProperty("engine").GetString());
         }
     }
+
+    [Fact]
+    public void Experiment_heavy_thinking_rejects_a_zero_width() =>
+        Assert.Equal(1, Run("experiment", "heavy-thinking", "--checkpoint", "unused", "--width", "0"));
 
     private static int CountOccurrences(string text, string value)
     {
