@@ -13,6 +13,8 @@ internal static class AgenticCommandLine
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
+        root.Subcommands.Add(ChatCommand.Create());
+        root.Subcommands.Add(ExperimentCommand.Create());
         return root;
     }
 

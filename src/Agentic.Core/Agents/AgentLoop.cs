@@ -154,7 +154,9 @@ public class AgentLoop
         if (!closed) state.Append([template.EndOfTurnId], policy: false);
         state.Append(_newline, policy: false);
 
-        var text = _tokenizer!.Decode(closed ? produced[..^1] : produced);
+        var reply = closed ? produced[..^1] : produced;
+        var text = TokenText.DecodeValidPrefix(_tokenizer!, reply, out int decoded);
+        if (decoded < reply.Length) state.Events.Add(new TrajectoryEvent(state.Turns, "malformed_output", $"undecodable token id {reply[decoded]}"));
         var parsed = ToolCallProtocol.Parse(text);
         var contents = new List<AIContent>();
         if (parsed.Content.Length > 0) contents.Add(new TextContent(parsed.Content));

@@ -52,9 +52,11 @@ public sealed class LocalPolicyChatClient : IChatClient
             var result = _generator.Generate([prompt], sampling, cancellationToken)[0];
             var ids = result.TokenIds;
             bool endedOnStopToken = ids.Length > 0 && _template.StopTokenIds.Contains(ids[^1]);
-            var text = _tokenizer.Decode(endedOnStopToken ? ids[..^1] : ids);
+            var reply = endedOnStopToken ? ids[..^1] : ids;
+            var text = TokenText.DecodeValidPrefix(_tokenizer, reply, out int decoded);
             var parsed = ToolCallProtocol.Parse(text);
             var contents = new List<AIContent>();
+            if (decoded < reply.Length) contents.Add(new ErrorContent($"The model produced token id {reply[decoded]}, which the tokenizer cannot decode; the reply ends before it."));
             if (parsed.Content.Length > 0) contents.Add(new TextContent(parsed.Content));
             contents.AddRange(parsed.Calls);
             foreach (var error in parsed.Errors) contents.Add(new ErrorContent($"{error.Kind}: {error.Message}") { Details = error.RawText });

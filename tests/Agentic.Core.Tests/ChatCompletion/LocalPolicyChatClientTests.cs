@@ -78,4 +78,24 @@ public class LocalPolicyChatClientTests
         Assert.Single(response.Messages[0].Contents.OfType<ErrorContent>());
         Assert.Empty(response.Messages[0].Contents.OfType<FunctionCallContent>());
     }
+
+    private sealed class PaddedVocabularyGenerator : ITokenGenerator
+    {
+        public int VocabularySize => Tokenizer.VocabularySize + 9;
+
+        public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, CancellationToken cancellationToken = default)
+        {
+            int[] ids = [.. Tokenizer.EncodeToIds("ok"), Tokenizer.VocabularySize + 3, .. Tokenizer.EncodeToIds("junk")];
+            return prompts.Select(_ => new GenerationResult(ids, new float[ids.Length], FinishReason.Length)).ToArray();
+        }
+    }
+
+    [Fact]
+    public async Task Ids_past_the_tokenizer_end_the_reply_with_an_error_instead_of_throwing()
+    {
+        var client = new LocalPolicyChatClient(new PaddedVocabularyGenerator(), Template, Tokenizer);
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+        Assert.Equal("ok", response.Text);
+        Assert.Single(response.Messages[0].Contents.OfType<ErrorContent>());
+    }
 }
