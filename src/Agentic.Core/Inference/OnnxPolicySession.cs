@@ -136,87 +136,24 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
         IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        ArgumentNullException.ThrowIfNull(prompts);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        if (prompts.Count == 0) return [];
-        int vocab = VocabularySize;
-        int batch = prompts.Count;
-        int promptLength = 0;
-        foreach (var p in prompts)
-        {
-            if (p is null || p.Count == 0) throw new ArgumentException("Prompts must not be empty.", nameof(prompts));
-            foreach (var id in p)
-            {
-                if ((uint)id >= (uint)vocab) throw new ArgumentException($"Token id {id} is outside the vocabulary (size {vocab}).", nameof(prompts));
-            }
-            promptLength = Math.Max(promptLength, p.Count);
-        }
-        int maxNew = Math.Min(options.MaxNewTokens, MaxPositions - promptLength);
-        if (maxNew <= 0)
-        {
-            throw new ArgumentException($"A prompt of {promptLength} tokens leaves no room under max_position_embeddings ({MaxPositions}).", nameof(prompts));
-        }
+        var decoding = new DecodingBatch(prompts, options, VocabularySize, MaxPositions, _padTokenId);
+        int batch = decoding.Size;
+        if (batch == 0) return [];
         cancellationToken.ThrowIfCancellationRequested();
-
-        // Left padding; positions count real tokens only, exactly as MoeCausalLM derives them from the mask.
-        var ids = new long[batch * promptLength];
-        var mask = new long[batch * (promptLength + maxNew)];
-        var positions = new long[batch * promptLength];
-        var realTokens = new long[batch];
-        for (int b = 0; b < batch; b++)
-        {
-            var p = prompts[b];
-            int offset = promptLength - p.Count;
-            for (int i = 0; i < promptLength; i++)
-            {
-                bool real = i >= offset;
-                ids[b * promptLength + i] = real ? p[i - offset] : _padTokenId;
-                mask[b * promptLength + i] = real ? 1 : 0;
-                if (real) realTokens[b]++;
-                positions[b * promptLength + i] = Math.Max(realTokens[b] - 1, 0);
-            }
-        }
-
-        var random = new DeterministicRandom(options.Seed ?? (ulong)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue));
-        var sampler = new TokenSampler(options);
-        var matcher = new StopSequenceMatcher(options);
-        var generated = Enumerable.Range(0, batch).Select(_ => new List<int>()).ToArray();
-        var logProbs = Enumerable.Range(0, batch).Select(_ => new List<float>()).ToArray();
-        var finished = new FinishReason?[batch];
-        var logits = new float[batch * vocab];
-        var stepIds = new long[batch];
-        var stepPositions = new long[batch];
-        int active = batch;
 
         using var runOptions = new RunOptions();
         using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
         IDisposableReadOnlyCollection<OrtValue>? cache = null;
         try
         {
-            cache = RunStep(runOptions, ids, mask.AsSpan(0, batch * promptLength).ToArray(), positions, batch, promptLength, null, logits, cancellationToken);
-            int total = promptLength;
-            for (int step = 0; step < maxNew && active > 0; step++)
+            var mask = decoding.PromptMask;
+            cache = RunStep(runOptions, decoding.PromptIds, mask, decoding.PromptPositions, batch, decoding.PromptLength, null, decoding.Logits, cancellationToken);
+            int total = decoding.PromptLength;
+            while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                for (int b = 0; b < batch; b++)
-                {
-                    if (finished[b] is not null)
-                    {
-                        stepIds[b] = _padTokenId;
-                        continue;
-                    }
-                    var token = sampler.Sample(logits.AsSpan(b * vocab, vocab), random);
-                    generated[b].Add(token.TokenId);
-                    logProbs[b].Add(token.LogProb);
-                    stepIds[b] = token.TokenId;
-                    if (matcher.IsStop(CollectionsMarshal.AsSpan(generated[b]), out _))
-                    {
-                        finished[b] = FinishReason.Stop;
-                        active--;
-                    }
-                }
-                if (active == 0 || step == maxNew - 1) break;
+                var next = decoding.SampleStep();
+                if (decoding.IsDone) break;
 
                 // Every row (finished ones feed the pad id) appends one real position, as PolicyGenerator does.
                 total++;
@@ -225,25 +162,18 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
                 {
                     Array.Copy(mask, b * (total - 1), stepMask, b * total, total - 1);
                     stepMask[b * total + total - 1] = 1;
-                    stepPositions[b] = realTokens[b]++;
                 }
                 mask = stepMask;
-                var next = RunStep(runOptions, stepIds, mask, stepPositions, batch, 1, cache, logits, cancellationToken);
+                var step = RunStep(runOptions, next, mask, decoding.NextPositions(), batch, 1, cache, decoding.Logits, cancellationToken);
                 cache.Dispose();
-                cache = next;
+                cache = step;
             }
         }
         finally
         {
             cache?.Dispose();
         }
-
-        var results = new GenerationResult[batch];
-        for (int b = 0; b < batch; b++)
-        {
-            results[b] = new GenerationResult([.. generated[b]], [.. logProbs[b]], finished[b] ?? FinishReason.Length);
-        }
-        return results;
+        return decoding.Results();
     }
 
     /// <summary>
