@@ -60,7 +60,7 @@ internal static class EvalCommand
                     // A policy trained on suite demonstrations without tool listings is evaluated with the same template.
                     bool listTools = !(loaded.Metadata.TryGetValue(Jobs.SuiteSftJob.TemplateToolsKey, out var include) && include == "false");
                     var template = new ChatTemplate(loaded.Tokenizer, new ChatTemplateOptions { IncludeToolsInSystemPrompt = listTools });
-                    options.MaxNewTokensPerTurn = Math.Min(96, options.MaxTokens / 2);
+                    options.MaxNewTokensPerTurn = Math.Min(256, options.MaxTokens / 2);
                     loop = new AgentLoop(new PolicyGenerator(loaded.Model, loaded.Tokenizer.EndOfTextId), template, loaded.Tokenizer, options);
                     break;
             }

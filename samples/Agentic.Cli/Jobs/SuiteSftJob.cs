@@ -124,7 +124,7 @@ internal static class SuiteSftJob
         {
             MaxTurns = maxTurns,
             MaxTokens = model.Config.MaxPositionEmbeddings,
-            MaxNewTokensPerTurn = 96,
+            MaxNewTokensPerTurn = 256,
             Temperature = 0,
             Seed = 0,
         });
