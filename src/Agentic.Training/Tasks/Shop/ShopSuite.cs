@@ -77,35 +77,15 @@ public sealed class ShopSuite : ITaskSuite
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">No catalogue of the configured size has a task of a sampled difficulty.</exception>
-    public IReadOnlyList<AgentTask> SampleTraining(Random random, int count)
-    {
-        ArgumentNullException.ThrowIfNull(random);
-        var tasks = new List<AgentTask>(count);
-        while (tasks.Count < count) tasks.Add(Sample(random, heldOut: false));
-        return tasks;
-    }
+    public IReadOnlyList<AgentTask> SampleTraining(Random random, int count) => Sample(random, count, heldOut: false);
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">No catalogue of the configured size has a task of a sampled difficulty.</exception>
-    public IReadOnlyList<AgentTask> HeldOut(int count)
-    {
-        var random = new Agentic.Core.Randomness.DeterministicRandom(0x5EED_5409UL);
-        var tasks = new List<AgentTask>(count);
-        while (tasks.Count < count) tasks.Add(Sample(random, heldOut: true));
-        return tasks;
-    }
+    public IReadOnlyList<AgentTask> HeldOut(int count) => Sample(new Agentic.Core.Randomness.DeterministicRandom(0x5EED_5409UL), count, heldOut: true);
 
-    private ShopTask Sample(Random random, bool heldOut)
-    {
-        int difficulty = random.Next(_options.MinDifficulty, _options.MaxDifficulty + 1);
-        for (int attempt = 0; attempt < MaxAttemptsPerTask; attempt++)
-        {
-            ulong seed = (ulong)random.NextInt64(1, long.MaxValue);
-            if (IsHeldOut(seed) != heldOut) continue;
-            if (TryCreate(seed, difficulty, random) is { } task) return task;
-        }
-        throw new InvalidOperationException($"No catalogue of {_options.Products} products has a task of difficulty {difficulty}.");
-    }
+    private IReadOnlyList<AgentTask> Sample(Random random, int count, bool heldOut) =>
+        SeededTaskSampler.Sample(random, count, heldOut, _options.MinDifficulty, _options.MaxDifficulty, MaxAttemptsPerTask, IsHeldOut, TryCreate,
+            difficulty => $"No catalogue of {_options.Products} products has a task of difficulty {difficulty}.");
 
     /// <summary>
     /// Creates a task of exactly <paramref name="difficulty"/> constraints for the catalogue of
