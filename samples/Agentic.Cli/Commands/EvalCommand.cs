@@ -26,11 +26,12 @@ internal static class EvalCommand
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
         var trajectories = new Option<string?>("--trajectories") { Description = "Write every trajectory as JSON lines to this file" };
         var list = new Option<bool>("--list") { Description = "List the suites and noise levels" };
+        var scale = new Option<SuiteScale>("--scale") { Description = "Suite size preset (Standard or Small)", DefaultValueFactory = _ => SuiteScale.Standard };
         var maxTurns = new Option<int>("--max-turns") { Description = "Turn limit per episode", DefaultValueFactory = _ => 40 };
         var noise = new Option<NoiseLevel>("--noise") { Description = "Tool noise level (none, low, medium, high); with a level, clean and noisy runs are shown side by side", DefaultValueFactory = _ => NoiseLevel.None };
         var command = new Command("eval", "Evaluate a policy on a suite's held-out tasks")
         {
-            policy, suite, episodes, k, seed, temperature, noise, maxTurns, json, trajectories, list,
+            policy, suite, episodes, k, seed, temperature, noise, maxTurns, json, trajectories, list, scale,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,7 +41,7 @@ internal static class EvalCommand
                 Console.WriteLine($"noise levels: {string.Join(", ", Enum.GetNames<NoiseLevel>().Select(n => n.ToLowerInvariant()))}");
                 return 0;
             }
-            var taskSuite = TaskSuites.Create(parse.GetValue(suite)!);
+            var taskSuite = TaskSuites.Create(parse.GetValue(suite)!, parse.GetValue(scale));
             var policyName = parse.GetValue(policy)!;
             var options = new AgentLoopOptions { MaxTurns = parse.GetValue(maxTurns), Temperature = parse.GetValue(temperature), Seed = parse.GetValue(seed) };
             LoadedPolicy? loaded = null;

@@ -36,10 +36,11 @@ internal static class SftCommand
         var config = new Option<string?>("--config") { Description = "Model config JSON file (default: the built-in MoE config)" };
         var format = new Option<AdditionFormat>("--format") { Description = "Reply format of the demonstrations: ColumnScratchpad (column sums and carries in a think block), ReversedScratchpad or Plain", DefaultValueFactory = _ => AdditionFormat.ColumnScratchpad };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
+        var scale = new Option<SuiteScale>("--scale") { Description = "Suites: size preset (Standard or Small)", DefaultValueFactory = _ => SuiteScale.Standard };
 
         var command = new Command("sft", "Train the default policy with supervised fine-tuning on a built-in task")
         {
-            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, fullWidth, threads, weightDecay, config, demos, noise, maxPositions, evalEpisodes, evalMaxTurns, json,
+            task, output, steps, batch, lr, digits, heldOut, evalEvery, maxMinutes, seed, format, trainExamples, fullWidth, threads, weightDecay, config, demos, noise, maxPositions, evalEpisodes, evalMaxTurns, json, scale,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,6 +50,7 @@ internal static class SftCommand
                 var suiteSettings = new SuiteSftSettings
                 {
                     Suite = parse.GetValue(task)!,
+                    Scale = parse.GetValue(scale),
                     OutputDirectory = parse.GetResult(output) is { Implicit: false } ? parse.GetValue(output)! : $"runs/sft-{parse.GetValue(task)}",
                     Demonstrations = parse.GetValue(demos),
                     Noise = parse.GetValue(noise),

@@ -20,6 +20,7 @@ internal sealed record SuiteSftSettings
 {
     public required string Suite { get; init; }
     public required string OutputDirectory { get; init; }
+    public SuiteScale Scale { get; init; } = SuiteScale.Standard;
     public int Demonstrations { get; init; } = 2000;
     public double NoisyFraction { get; init; } = 0.3;
     public NoiseLevel Noise { get; init; } = NoiseLevel.Medium;
@@ -50,7 +51,7 @@ internal static class SuiteSftJob
     public static async Task<SuiteSftReport> RunAsync(SuiteSftSettings settings, IAnsiConsole console, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var suite = TaskSuites.Create(settings.Suite);
+        var suite = TaskSuites.Create(settings.Suite, settings.Scale);
         var tokenizer = DefaultPolicy.CreateTokenizer();
         var template = new ChatTemplate(tokenizer, new ChatTemplateOptions { IncludeToolsInSystemPrompt = false });
         var config = DefaultPolicy.Config(tokenizer) with { MaxPositionEmbeddings = settings.MaxPositions };
