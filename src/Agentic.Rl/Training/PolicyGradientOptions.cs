@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+using Agentic.Rl.Losses;
+
+namespace Agentic.Rl.Training;
+
+/// <summary>Where the trainer takes the behaviour policy's log-probabilities from.</summary>
+public enum OldLogProbSource
+{
+    /// <summary>Recompute them with the trainer's own forward pass before the first update of a batch (verl's
+    /// default); the mismatch with the sampled values is corrected by truncated importance sampling when
+    /// <see cref="PolicyLossOptions.TruncatedImportanceCap"/> is set.</summary>
+    Recompute,
+
+    /// <summary>Use the log-probabilities the rollout engine recorded while sampling.</summary>
+    Rollout,
+}
+
+/// <summary>Options of <see cref="PolicyGradientTrainer"/>.</summary>
+public sealed class PolicyGradientOptions
+{
+    /// <summary>Constant learning rate of AdamW. Default 3e-4.</summary>
+    [Range(1e-8, 1.0)] public double LearningRate { get; set; } = 3e-4;
+
+    /// <summary>AdamW weight decay. Default 0.</summary>
+    [Range(0.0, 1.0)] public double WeightDecay { get; set; }
+
+    /// <summary>AdamW beta1. Default 0.9.</summary>
+    [Range(0.0, 0.999999)] public double Beta1 { get; set; } = 0.9;
+
+    /// <summary>AdamW beta2. Default 0.99.</summary>
+    [Range(0.0, 0.999999)] public double Beta2 { get; set; } = 0.99;
+
+    /// <summary>Global gradient-norm clip (0 = off). Default 1.</summary>
+    [Range(0.0, double.MaxValue)] public double MaxGradNorm { get; set; } = 1.0;
+
+    /// <summary>Most updates taken on one rollout batch (K of rollout reuse; 1 = single use). Default 1.</summary>
+    [Range(1, 64)] public int MaxReuse { get; set; } = 1;
+
+    /// <summary>Sequences per forward/backward pass (gradients accumulate over micro-batches). Default 16.</summary>
+    [Range(1, 4096)] public int MicroBatchSize { get; set; } = 16;
+
+    /// <summary>Where the behaviour log-probabilities come from. Default <see cref="OldLogProbSource.Recompute"/>.</summary>
+    public OldLogProbSource OldLogProbs { get; set; } = OldLogProbSource.Recompute;
+
+    /// <summary>The surrogate loss's options (clip bounds, aggregation, KL, entropy, truncated importance sampling).</summary>
+    public PolicyLossOptions Loss { get; set; } = new();
+
+    /// <summary>Throws <see cref="ValidationException"/> when an option is out of range.</summary>
+    public void Validate()
+    {
+        Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
+        ArgumentNullException.ThrowIfNull(Loss);
+        Loss.Validate();
+    }
+}

@@ -1,0 +1,149 @@
+using Agentic.Core.Sampling;
+using Agentic.Rl.Advantages;
+using Agentic.Rl.Gating;
+using Agentic.Rl.Generation;
+using Agentic.Rl.Modeling;
+using Agentic.Rl.Tests.Modeling;
+using Agentic.Rl.Training;
+using static TorchSharp.torch;
+
+namespace Agentic.Rl.Tests.Training;
+
+public class PolicyGradientTrainerTests
+{
+    private sealed class FireOnReuseGate : GradientGate
+    {
+        protected override GateDecision DecideCore(double lmHeadGradNorm, int reuseIndex) =>
+            new(reuseIndex > 1, reuseIndex, lmHeadGradNorm, null, null, null);
+        public override double[] GetState() => [];
+        public override void SetState(double[] state) { }
+    }
+
+    /// <summary>A two-turn episode: prompt, sampled reply, an observation the policy did not write, a second sampled reply.</summary>
+    private static PolicySample MultiTurnSample(PolicyGenerator generator, int[] prompt, int[] observation, ulong seed, double advantage)
+    {
+        var options = new SamplingOptions { Temperature = 1, MaxNewTokens = 5, Seed = seed };
+        var first = generator.Generate([prompt], options)[0];
+        int[] context = [.. prompt, .. first.TokenIds, .. observation];
+        var second = generator.Generate([context], new SamplingOptions { Temperature = 1, MaxNewTokens = 5, Seed = seed + 1 })[0];
+        int[] ids = [.. context, .. second.TokenIds];
+        bool[] mask = [.. prompt.Select(_ => false), .. first.TokenIds.Select(_ => true), .. observation.Select(_ => false), .. second.TokenIds.Select(_ => true)];
+        float[] logProbs = [.. prompt.Select(_ => 0f), .. first.LogProbs, .. observation.Select(_ => 0f), .. second.LogProbs];
+        return new PolicySample(ids, mask, logProbs, advantage);
+    }
+
+    private static float[] Weights(MoeCausalLM model) =>
+        [.. model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray())];
+
+    [Fact]
+    public void Recomputed_old_log_probs_match_the_sampled_ones_on_policy_tokens()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 5);
+        var generator = new PolicyGenerator(model, padTokenId: 0);
+        var samples = Enumerable.Range(0, 6).Select(i => MultiTurnSample(generator, [1, 2 + i, 3, 4 + i], [7, 8, 9], (ulong)(10 * i + 1), 1)).ToArray();
+
+        var recomputed = PolicyGradientTrainer.ComputeLogProbs(model, samples, microBatchSize: 4, padTokenId: 0);
+        for (int i = 0; i < samples.Length; i++)
+        {
+            for (int t = 0; t < samples[i].TokenIds.Length; t++)
+            {
+                if (samples[i].LossMask[t]) Assert.Equal(samples[i].LogProbs[t], recomputed[i][t], 1e-4);
+            }
+        }
+
+        using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { MicroBatchSize = 4 });
+        var result = trainer.Train(samples);
+        Assert.True(result.MaxLogProbMismatch < 1e-4, $"mismatch {result.MaxLogProbMismatch}");
+        Assert.Equal(1, result.MeanImportanceWeight, 3);
+        Assert.Equal(samples.Sum(s => s.LossTokens), result.LossTokens);
+    }
+
+    [Fact]
+    public void Grpo_on_a_bandit_raises_the_probability_of_rewarded_tokens()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 6);
+        var generator = new PolicyGenerator(model, padTokenId: 0);
+        using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { LearningRate = 1e-2, MicroBatchSize = 32 });
+        var estimator = new GrpoAdvantageEstimator();
+        int[] prompt = [1, 2, 3];
+        double EvenMass()
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var probs = model.forward(new CausalLMInput(tensor(prompt.Select(i => (long)i).ToArray()).unsqueeze(0))).Logits[0, -1].softmax(-1).data<float>().ToArray();
+            return probs.Where((_, i) => i % 2 == 0).Sum();
+        }
+
+        double before = EvenMass();
+        for (int step = 0; step < 15; step++)
+        {
+            var results = generator.Generate(Enumerable.Repeat((IReadOnlyList<int>)prompt, 16).ToArray(),
+                new SamplingOptions { Temperature = 1, MaxNewTokens = 1, Seed = (ulong)step + 100 });
+            var rewards = results.Select(r => new GroupedReward(r.TokenIds[0] % 2 == 0 ? 1 : 0)).ToArray();
+            var advantages = estimator.Estimate(rewards);
+            trainer.Train([.. results.Select((r, i) => new PolicySample([.. prompt, r.TokenIds[0]], [false, false, false, true], [0, 0, 0, r.LogProbs[0]], advantages[i]))]);
+        }
+        double after = EvenMass();
+        Assert.True(after > before + 0.2, $"P(even) {before:F3} -> {after:F3}");
+    }
+
+    [Fact]
+    public void A_firing_gate_drops_the_update_before_the_optimizer_sees_it()
+    {
+        PolicySample[] Batch(MoeCausalLM m)
+        {
+            var g = new PolicyGenerator(m, 0);
+            return [.. Enumerable.Range(0, 4).Select(i => MultiTurnSample(g, [1, 2, 3 + i], [9], (ulong)i + 1, i % 2 == 0 ? 1 : -1))];
+        }
+
+        using var gated = new MoeCausalLM(TinyModels.Config(), seed: 7);
+        using var single = new MoeCausalLM(TinyModels.Config(), seed: 7);
+        using var naive = new MoeCausalLM(TinyModels.Config(), seed: 7);
+        var batch = Batch(gated);
+
+        using var gatedTrainer = new PolicyGradientTrainer(gated, 0, new PolicyGradientOptions { MaxReuse = 4, LearningRate = 1e-2 }, new FireOnReuseGate());
+        var gatedResult = gatedTrainer.Train(batch);
+        Assert.Equal(2, gatedResult.Updates.Count);
+        Assert.Equal(1, gatedResult.Applied);
+        Assert.True(gatedResult.Gated);
+        Assert.Equal(1, gatedTrainer.StepCount);
+
+        using var singleTrainer = new PolicyGradientTrainer(single, 0, new PolicyGradientOptions { MaxReuse = 1, LearningRate = 1e-2 });
+        singleTrainer.Train(batch);
+        Assert.Equal(Weights(single), Weights(gated));
+
+        using var naiveTrainer = new PolicyGradientTrainer(naive, 0, new PolicyGradientOptions { MaxReuse = 4, LearningRate = 1e-2 });
+        var naiveResult = naiveTrainer.Train(batch);
+        Assert.Equal(4, naiveResult.Applied);
+        Assert.NotEqual(Weights(single), Weights(naive));
+        // Reused updates see ratios away from 1.
+        Assert.Equal(1, naiveResult.Updates[0].MeanRatio, 3);
+        Assert.NotEqual(1, naiveResult.Updates[3].MeanRatio, 3);
+    }
+
+    [Fact]
+    public void A_nan_loss_is_caught_with_a_clear_error_and_changes_nothing()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 8);
+        var batch = new[] { MultiTurnSample(new PolicyGenerator(model, 0), [1, 2, 3], [4], 1, 1) };
+        using (no_grad()) model.LmHead.weight!.fill_(float.NaN);
+        var before = Weights(model);
+        using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { OldLogProbs = OldLogProbSource.Rollout });
+        var error = Assert.Throws<NonFiniteLossException>(() => trainer.Train(batch));
+        Assert.Contains("Non-finite", error.Message);
+        Assert.Equal(0, trainer.StepCount);
+        Assert.Equal(before.Select(float.IsNaN), Weights(model).Select(float.IsNaN));
+        Assert.Equal(before.Where(w => !float.IsNaN(w)), Weights(model).Where(w => !float.IsNaN(w)));
+    }
+
+    [Fact]
+    public void Malformed_samples_are_rejected()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 9);
+        using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions());
+        Assert.Throws<ArgumentException>(() => trainer.Train([new PolicySample([1, 2, 3], [false, true], [0, 0, 0], 1)]));
+        Assert.Throws<ArgumentException>(() => trainer.Train([new PolicySample([1, 2], [true, true], [0, 0], 1)]));
+        Assert.Throws<ArgumentException>(() => trainer.Train([new PolicySample([1, 2], [false, true], [0, 0], double.NaN)]));
+        Assert.Empty(trainer.Train([new PolicySample([1, 2], [false, false], [0, 0], 1)]).Updates);
+    }
+}
