@@ -1,0 +1,44 @@
+using Agentic.Core.Agents;
+using Agentic.Core.Chat;
+using Agentic.Core.Randomness;
+using Agentic.Training.Noise;
+
+namespace Agentic.Cli.Jobs;
+
+/// <summary>Scripted-expert demonstrations of a suite: clean and, for a share of them, under tool noise (recoveries).</summary>
+internal static class Demonstrations
+{
+    /// <summary>Runs the suite's expert on <paramref name="count"/> training tasks and keeps the successful episodes.</summary>
+    public static async Task<IReadOnlyList<Trajectory>> CollectAsync(ITaskSuite suite, int count, double noisyFraction, NoiseLevel noise, ulong seed, CancellationToken cancellationToken)
+    {
+        var random = new DeterministicRandom(seed);
+        var tasks = suite.SampleTraining(random, count);
+        int noisyCount = noise == NoiseLevel.None ? 0 : (int)Math.Round(count * noisyFraction);
+        var episodes = tasks.Select((t, i) =>
+        {
+            var environment = suite.CreateEnvironment();
+            if (i < noisyCount) environment = new NoisyEnvironment(environment, ToolNoiseOptions.ForLevel(noise, seed * 1_000_003 + (ulong)i));
+            return new AgentEpisode(environment, t, (ulong)i);
+        }).ToArray();
+        var runs = new List<Trajectory>();
+        foreach (var chunk in episodes.Chunk(64))
+        {
+            runs.AddRange(await new AgentLoop(suite.CreateExpert(), new AgentLoopOptions { MaxTurns = 40 }).RunAsync(chunk, cancellationToken));
+        }
+        return runs.Where(r => r.Success).ToArray();
+    }
+
+    /// <summary>Encodes demonstrations with the template, dropping those longer than <paramref name="maxPositions"/>.</summary>
+    public static List<TokenizedConversation> Encode(IEnumerable<Trajectory> runs, ChatTemplate template, int maxPositions, out int dropped)
+    {
+        var encoded = new List<TokenizedConversation>();
+        dropped = 0;
+        foreach (var run in runs)
+        {
+            var e = template.Encode(run.Messages);
+            if (e.Count > maxPositions) { dropped++; continue; }
+            encoded.Add(e);
+        }
+        return encoded;
+    }
+}

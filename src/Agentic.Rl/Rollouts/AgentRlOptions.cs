@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Agentic.Rl.Rollouts;
+
+/// <summary>Options of <see cref="AgentRlTrainer"/>.</summary>
+public sealed class AgentRlOptions
+{
+    /// <summary>Rollouts per task (the group whose rewards are compared). Default 8.</summary>
+    [Range(2, 1024)] public int GroupSize { get; set; } = 8;
+
+    /// <summary>Tasks per step (groups per rollout batch), drawn round-robin from the suites. Default 4.</summary>
+    [Range(1, 4096)] public int TasksPerStep { get; set; } = 4;
+
+    /// <summary>Sampling temperature of the rollouts (the trainer's log-probabilities assume 1). Default 1.</summary>
+    [Range(0.05, 10.0)] public double Temperature { get; set; } = 1.0;
+
+    /// <summary>Turn limit of a rollout. Default 8.</summary>
+    [Range(1, 1000)] public int MaxTurns { get; set; } = 8;
+
+    /// <summary>Most tokens the policy may write per turn. Default 192.</summary>
+    [Range(1, 1_000_000)] public int MaxNewTokensPerTurn { get; set; } = 192;
+
+    /// <summary>Context budget of an episode in tokens (at most the model's positions). Default 1024.</summary>
+    [Range(16, 1_000_000)] public int MaxTokens { get; set; } = 1024;
+
+    /// <summary>Timeout of one tool call. Default 5 s.</summary>
+    public TimeSpan ToolTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Dynamic sampling (DAPO): drop groups whose rewards are all equal; they carry no signal. Default on.</summary>
+    public bool DynamicSampling { get; set; } = true;
+
+    /// <summary>Compute advantages separately for the clean and the noisy rollouts of a group (NoisyAgent). Default on.</summary>
+    public bool SeparateNoisyAdvantages { get; set; } = true;
+
+    /// <summary>Seed of task sampling, episode seeds and noise seeds.</summary>
+    public ulong Seed { get; set; } = 1;
+
+    /// <summary>Throws <see cref="ValidationException"/> when an option is out of range.</summary>
+    public void Validate() => Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
+}

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using Agentic.Core.Agents;
+using Agentic.Core.Chat;
+using Agentic.Core.Randomness;
+using Agentic.Core.Tokenization;
+using Agentic.Rl.Advantages;
+using Agentic.Rl.Generation;
+using Agentic.Rl.Modeling;
+using Agentic.Rl.Rewards;
+using Agentic.Rl.Training;
+using Agentic.Training.Noise;
+
+namespace Agentic.Rl.Rollouts;
+
+/// <summary>What one step of <see cref="AgentRlTrainer"/> did.</summary>
+/// <param name="Step">One-based step number.</param>
+/// <param name="Groups">The groups rolled out (dropped ones included, flagged).</param>
+/// <param name="Update">The policy-gradient update on the kept groups.</param>
+/// <param name="NoiseLevel">The curriculum's noise level during the rollouts.</param>
+/// <param name="RolloutSeconds">Wall-clock seconds spent generating rollouts.</param>
+/// <param name="UpdateSeconds">Wall-clock seconds spent in the update.</param>
+public sealed record AgentRlStep(int Step, IReadOnlyList<RolloutGroup> Groups, PolicyGradientResult Update, NoiseLevel NoiseLevel, double RolloutSeconds, double UpdateSeconds)
+{
+    /// <summary>All rollouts of the step.</summary>
+    public IEnumerable<Rollout> Rollouts => Groups.SelectMany(g => g.Rollouts);
+
+    /// <summary>Mean shaped reward over all rollouts.</summary>
+    public double RewardMean => Rollouts.Average(r => r.Reward.Total);
+
+    /// <summary>Success rate of the clean rollouts (null when there were none).</summary>
+    public double? SuccessClean => Rate(Rollouts.Where(r => !r.Noisy));
+
+    /// <summary>Success rate of the noisy rollouts (null when there were none).</summary>
+    public double? SuccessNoisy => Rate(Rollouts.Where(r => r.Noisy));
+
+    private static double? Rate(IEnumerable<Rollout> rollouts)
+    {
+        var list = rollouts.ToList();
+        return list.Count == 0 ? null : list.Count(r => r.Trajectory.Success) / (double)list.Count;
+    }
+}
+
+/// <summary>
+/// Reinforcement learning of a local policy on agent environments (GRPO and its relatives on multi-turn tool use):
+/// each step draws tasks round-robin from the suites, rolls out a group of episodes per task with the current policy
+/// (token ids and sampling log-probabilities carried end to end by the <see cref="AgentLoop"/>; only the policy's own
+/// tokens carry loss), lets the <see cref="NoiseCurriculum"/> decide which rollouts of each group run under tool noise,
+/// shapes rewards, computes group-relative advantages (separately for clean and noisy rollouts), drops groups without
+/// signal (dynamic sampling), and hands the rest to a <see cref="PolicyGradientTrainer"/> (with its gradient gate).
+/// </summary>
+public sealed class AgentRlTrainer
+{
+    private readonly MoeCausalLM _model;
+    private readonly ByteLevelTokenizer _tokenizer;
+    private readonly ChatTemplate _template;
+    private readonly IReadOnlyList<ITaskSuite> _suites;
+    private readonly Func<Trajectory, RewardBreakdown> _reward;
+    private readonly PolicyGradientTrainer _trainer;
+    private readonly AdvantageEstimator _advantages;
+    private readonly NoiseCurriculum? _curriculum;
+    private int _nextSuite;
+
+    /// <summary>Creates the trainer.</summary>
+    /// <param name="model">The policy (trained in place).</param>
+    /// <param name="tokenizer">The policy's tokenizer.</param>
+    /// <param name="template">The chat template the policy was trained with.</param>
+    /// <param name="suites">The suites to draw tasks from (round-robin).</param>
+    /// <param name="reward">The reward of a finished episode (for example a <see cref="CompositeReward"/> per suite).</param>
+    /// <param name="trainer">The policy-gradient trainer over <paramref name="model"/>.</param>
+    /// <param name="options">Options.</param>
+    /// <param name="advantages">The advantage estimator (null: GRPO with std normalisation).</param>
+    /// <param name="curriculum">The noise curriculum (null: every rollout is clean).</param>
+    public AgentRlTrainer(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
+        Func<Trajectory, RewardBreakdown> reward, PolicyGradientTrainer trainer, AgentRlOptions options,
+        AdvantageEstimator? advantages = null, NoiseCurriculum? curriculum = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(suites);
+        ArgumentNullException.ThrowIfNull(reward);
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(options);
+        if (suites.Count == 0) throw new ArgumentException("At least one suite is needed.", nameof(suites));
+        options.Validate();
+        _model = model;
+        _tokenizer = tokenizer;
+        _template = template;
+        _suites = suites;
+        _reward = reward;
+        _trainer = trainer;
+        _advantages = advantages ?? new GrpoAdvantageEstimator();
+        _curriculum = curriculum;
+        Options = options;
+        Random = new DeterministicRandom(options.Seed);
+    }
+
+    /// <summary>The trainer's options.</summary>
+    public AgentRlOptions Options { get; }
+
+    /// <summary>The random stream of task sampling and episode seeds (part of the run's state).</summary>
+    public DeterministicRandom Random { get; }
+
+    /// <summary>Steps taken so far.</summary>
+    public int StepCount { get; private set; }
+
+    /// <summary>The policy-gradient trainer.</summary>
+    public PolicyGradientTrainer PolicyTrainer => _trainer;
+
+    /// <summary>The noise curriculum, if any.</summary>
+    public NoiseCurriculum? Curriculum => _curriculum;
+
+    /// <summary>Index of the suite the next task is drawn from (part of the run's state).</summary>
+    public int SuiteCursor { get => _nextSuite; set => _nextSuite = ((value % _suites.Count) + _suites.Count) % _suites.Count; }
+
+    /// <summary>Rolls out one batch of groups and trains on it.</summary>
+    /// <param name="cancellationToken">Cancels the rollouts (the update itself is not interrupted).</param>
+    public async Task<AgentRlStep> StepAsync(CancellationToken cancellationToken = default)
+    {
+        var level = _curriculum?.Level ?? NoiseLevel.None;
+        var clock = Stopwatch.StartNew();
+        var groups = await RolloutAsync(cancellationToken).ConfigureAwait(false);
+        double rolloutSeconds = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        var samples = groups.Where(g => !g.Dropped).SelectMany(g => g.Rollouts)
+            .Select(r => new PolicySample(r.Trajectory.TokenIds, r.Trajectory.LossMask, r.Trajectory.LogProbs, r.Advantage))
+            .ToArray();
+        var update = _trainer.Train(samples);
+        StepCount++;
+        return new AgentRlStep(StepCount, groups, update, level, rolloutSeconds, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Rolls out one batch of groups with the current policy, without training (rewards and advantages included).</summary>
+    /// <param name="cancellationToken">Cancels the rollouts.</param>
+    public async Task<IReadOnlyList<RolloutGroup>> RolloutAsync(CancellationToken cancellationToken = default)
+    {
+        var plan = new List<(ITaskSuite Suite, AgentTask Task, bool[] Noisy)>();
+        var episodes = new List<AgentEpisode>();
+        for (int t = 0; t < Options.TasksPerStep; t++)
+        {
+            var suite = _suites[_nextSuite];
+            _nextSuite = (_nextSuite + 1) % _suites.Count;
+            var task = suite.SampleTraining(Random, 1)[0];
+            bool[] noisy = _curriculum is null ? new bool[Options.GroupSize] : [.. _curriculum.SelectNoisyRollouts(Options.GroupSize)];
+            plan.Add((suite, task, noisy));
+            for (int i = 0; i < Options.GroupSize; i++)
+            {
+                ulong seed = (ulong)Random.NextInt64(1, long.MaxValue);
+                var environment = suite.CreateEnvironment();
+                if (noisy[i]) environment = new NoisyEnvironment(environment, _curriculum!.CreateToolNoiseOptions(seed));
+                episodes.Add(new AgentEpisode(environment, task, seed));
+            }
+        }
+
+        var loop = new AgentLoop(new PolicyGenerator(_model, _tokenizer.EndOfTextId), _template, _tokenizer, new AgentLoopOptions
+        {
+            MaxTurns = Options.MaxTurns,
+            MaxTokens = Math.Min(Options.MaxTokens, _model.Config.MaxPositionEmbeddings),
+            MaxNewTokensPerTurn = Options.MaxNewTokensPerTurn,
+            Temperature = (float)Options.Temperature,
+            ToolTimeout = Options.ToolTimeout,
+            Seed = (ulong)Random.NextInt64(1, long.MaxValue),
+        });
+        var trajectories = await loop.RunAsync(episodes, cancellationToken).ConfigureAwait(false);
+
+        var groups = new List<RolloutGroup>(plan.Count);
+        for (int g = 0; g < plan.Count; g++)
+        {
+            var (suite, task, noisy) = plan[g];
+            var runs = trajectories.Skip(g * Options.GroupSize).Take(Options.GroupSize).ToArray();
+            var rewards = runs.Select(_reward).ToArray();
+            var grouped = rewards.Select((r, i) => new GroupedReward(r.Total, Options.SeparateNoisyAdvantages ? (noisy[i] ? "noisy" : "clean") : null)).ToArray();
+            var advantages = _advantages.Estimate(grouped);
+            bool dropped = Options.DynamicSampling && advantages.All(a => a == 0);
+            groups.Add(new RolloutGroup(suite.Suite, task, [.. runs.Select((r, i) => new Rollout(r, noisy[i], rewards[i], advantages[i]))], dropped));
+            for (int i = 0; i < runs.Length; i++) _curriculum?.Record(noisy[i], runs[i].Success);
+        }
+        return groups;
+    }
+}

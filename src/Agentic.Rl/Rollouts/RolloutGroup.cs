@@ -1,0 +1,18 @@
+using Agentic.Core.Agents;
+using Agentic.Rl.Rewards;
+
+namespace Agentic.Rl.Rollouts;
+
+/// <summary>One rollout of a group: its trajectory, whether it ran under noise, its shaped reward and advantage.</summary>
+/// <param name="Trajectory">The episode.</param>
+/// <param name="Noisy">Whether noise was injected into this rollout's environment.</param>
+/// <param name="Reward">The shaped reward and its components.</param>
+/// <param name="Advantage">The advantage computed within the group (and subgroup).</param>
+public sealed record Rollout(Trajectory Trajectory, bool Noisy, RewardBreakdown Reward, double Advantage);
+
+/// <summary>The rollouts of one task.</summary>
+/// <param name="Suite">The suite the task came from.</param>
+/// <param name="Task">The task.</param>
+/// <param name="Rollouts">The group's rollouts.</param>
+/// <param name="Dropped">Whether dynamic sampling dropped the group (all rewards equal within every subgroup).</param>
+public sealed record RolloutGroup(string Suite, AgentTask Task, IReadOnlyList<Rollout> Rollouts, bool Dropped);
