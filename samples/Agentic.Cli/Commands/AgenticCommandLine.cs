@@ -8,6 +8,7 @@ internal static class AgenticCommandLine
     public static RootCommand Build()
     {
         var root = new RootCommand("agentic: train, evaluate and serve noise-robust agent policies (Agentic for .NET)");
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SftCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
