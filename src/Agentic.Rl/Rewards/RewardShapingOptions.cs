@@ -1,0 +1,47 @@
+namespace Agentic.Rl.Rewards;
+
+/// <summary>
+/// Options of the default shaped reward (<see cref="RewardShaping.Create"/>, <see cref="RewardShapingServiceCollectionExtensions.AddRewardShaping"/>).
+/// The weights default to <see cref="RewardShaping"/>'s table; <see cref="ExtraTerms"/> adds your own shapers.
+/// </summary>
+public sealed class RewardShapingOptions
+{
+    /// <summary>Gets or sets the suite name, for example <c>searchqa</c> (case-insensitive); it picks the outcome term. Default <c>""</c> (any suite other than search QA).</summary>
+    public string Suite { get; set; } = "";
+
+    /// <summary>Gets or sets the weight of the outcome term (<see cref="OutcomeReward"/>, or <see cref="RetrievalReward"/> for search QA). Default 1.</summary>
+    public double OutcomeWeight { get; set; } = 1;
+
+    /// <summary>Gets or sets the weight of <see cref="FormatReward"/>. Default 0.1.</summary>
+    public double FormatWeight { get; set; } = 0.1;
+
+    /// <summary>Gets or sets the weight of <see cref="InvalidActionPenalty"/> (score in [-1, 0], -0.25 per event). Default 0.2.</summary>
+    public double InvalidActionWeight { get; set; } = 0.2;
+
+    /// <summary>
+    /// Gets or sets the weight of <see cref="NoiseAwareReward"/>; with the default (equal to <see cref="OutcomeWeight"/>) an
+    /// answer after an unretried tool failure keeps no outcome credit. 0 turns the term off. Default 1.
+    /// </summary>
+    public double NoiseAwareWeight { get; set; } = 1;
+
+    /// <summary>
+    /// Gets or sets the overlong penalty (<see cref="LengthPenalty"/>, weight 1, its own <see cref="LengthPenaltyOptions.Weight"/>
+    /// scales it); <see langword="null"/> (the default) leaves it out, since the right length depends on the loop's budget.
+    /// </summary>
+    public LengthPenaltyOptions? LengthPenalty { get; set; }
+
+    /// <summary>Gets or sets the options of the retrieval term (search QA); <see langword="null"/> for its defaults.</summary>
+    public RetrievalRewardOptions? Retrieval { get; set; }
+
+    /// <summary>Gets or sets the options of the invalid-action term; <see langword="null"/> for its defaults.</summary>
+    public InvalidActionPenaltyOptions? InvalidAction { get; set; }
+
+    /// <summary>Gets the extra terms appended after the defaults (your own shapers).</summary>
+    public IList<RewardTerm> ExtraTerms { get; } = [];
+
+    /// <summary>Gets or sets the lower bound of the total; <see langword="null"/> for none (the default).</summary>
+    public double? MinTotal { get; set; }
+
+    /// <summary>Gets or sets the upper bound of the total; <see langword="null"/> for none (the default).</summary>
+    public double? MaxTotal { get; set; }
+}
