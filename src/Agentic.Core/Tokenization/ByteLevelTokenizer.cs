@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.ObjectModel;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
@@ -9,9 +10,23 @@ namespace Agentic.Core.Tokenization;
 
 /// <summary>
 /// The built-in tokenizer for tiny models: ids 0..255 are the raw UTF-8 bytes of the text, ids 256 and up are special
-/// tokens, one id each.
+/// tokens, one id each, optionally followed by learned byte-pair merges (byte-level BPE).
 /// </summary>
 /// <remarks>
+/// <para>
+/// Without merges (<see cref="CreateDefault"/>, <see cref="ByteLevelTokenizer(IEnumerable{string})"/>) the rules below
+/// apply as written. With merges (<see cref="Fit"/>, or a description with a <c>merges</c> array) the id layout is:
+/// bytes 0..255, then the special tokens (same ids as without merges), then one id per merge in rank order. Text
+/// between special tokens is then split into pre-tokens (see the pattern in <c>PreTokenSplitter</c>: letter runs with
+/// an optional leading space, single digits, punctuation runs with an optional leading space, whitespace), and the
+/// UTF-8 bytes of each pre-token are merged by rank as in GPT-2's BPE. A merge token can hold several characters or
+/// part of one; its <see cref="EncodedToken.Offset"/> covers every character it touches, its
+/// <see cref="EncodedToken.Value"/> is its bytes as text (valid UTF-8 as characters, other bytes as <c>&lt;0xHH&gt;</c>),
+/// and a token limit still cuts only where a character ends (so a limit never leaves part of a character: the ids are
+/// always a prefix of the ids of the whole text). Decoding concatenates the bytes of the ids, then applies the
+/// UTF-8 rules below; the span <see cref="Decode(IEnumerable{int}, Span{char}, out int, out int)"/> stops only after
+/// an id whose bytes end on a character boundary.
+/// </para>
 /// <para>
 /// Encoding scans the text left to right. Where a special token starts, the longest matching special token becomes
 /// its id; everything else becomes the UTF-8 bytes of the text. There is no normalizer and no pre-tokenizer, so the
@@ -58,6 +73,7 @@ public sealed class ByteLevelTokenizer : Tokenizer
     private readonly string[] _specialTokens;
     private readonly IReadOnlyDictionary<string, int> _specialTokenIds;
     private readonly Dictionary<char, string[]> _specialTokensByFirstChar;
+    private readonly BytePairModel? _bpe;
 
     /// <summary>Creates a tokenizer with the given special tokens, which get ids 256, 257, ... in order.</summary>
     /// <param name="specialTokens">The special tokens: at least one, none null or empty, no duplicates.</param>
@@ -66,8 +82,28 @@ public sealed class ByteLevelTokenizer : Tokenizer
     /// The list is empty, or holds a null or empty token, or holds the same token twice.
     /// </exception>
     public ByteLevelTokenizer(IEnumerable<string> specialTokens)
+        : this(specialTokens, [])
+    {
+    }
+
+    /// <summary>
+    /// Creates a tokenizer with the given special tokens (ids 256, 257, ...) and byte-pair merges (ids after the
+    /// special tokens, in rank order).
+    /// </summary>
+    /// <param name="specialTokens">The special tokens: at least one, none null or empty, no duplicates.</param>
+    /// <param name="merges">
+    /// The merges in rank order, usually from <see cref="Fit"/>; each side is a byte id or the id of an earlier merge,
+    /// and no pair appears twice. Empty for a plain byte-level tokenizer.
+    /// </param>
+    /// <exception cref="ArgumentNullException"><paramref name="specialTokens"/> or <paramref name="merges"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The special-token list is empty, or holds a null or empty token, or holds the same token twice; or a merge
+    /// refers to an id that is neither a byte nor an earlier merge, or repeats a pair.
+    /// </exception>
+    public ByteLevelTokenizer(IEnumerable<string> specialTokens, IEnumerable<BytePairMerge> merges)
     {
         ArgumentNullException.ThrowIfNull(specialTokens);
+        ArgumentNullException.ThrowIfNull(merges);
         _specialTokens = specialTokens.ToArray();
         if (_specialTokens.Length == 0)
         {
@@ -94,6 +130,77 @@ public sealed class ByteLevelTokenizer : Tokenizer
             .GroupBy(t => t[0])
             .ToDictionary(g => g.Key, g => g.OrderByDescending(t => t.Length).ToArray());
         EndOfTextId = ids.TryGetValue(EndOfTextToken, out int eot) ? eot : ByteCount;
+        BytePairMerge[] mergeList = merges.ToArray();
+        if (mergeList.Length > 0)
+        {
+            _bpe = new BytePairModel(
+                new ReadOnlyCollection<BytePairMerge>(mergeList), ByteCount + _specialTokens.Length, nameof(merges));
+        }
+    }
+
+    /// <summary>
+    /// Learns byte-pair merges from a corpus and returns a tokenizer with them.
+    /// </summary>
+    /// <param name="corpus">The training texts, for example rendered agent episodes. Null strings are skipped.</param>
+    /// <param name="options">The number of merges, the minimum pair frequency and the special tokens.</param>
+    /// <returns>A tokenizer with <see cref="ByteLevelTokenizerFitOptions.SpecialTokens"/> and up to
+    /// <see cref="ByteLevelTokenizerFitOptions.Merges"/> merges.</returns>
+    /// <remarks>
+    /// Special tokens are cut out of each text first; the rest is split into pre-tokens as for encoding, and each
+    /// unique pre-token is counted. Then, repeatedly, the most frequent adjacent pair of ids (counted over pre-token
+    /// occurrences) becomes a new merge; ties go to the lowest left id, then the lowest right id. Fitting stops after
+    /// <see cref="ByteLevelTokenizerFitOptions.Merges"/> merges or when the best pair occurs fewer than
+    /// <see cref="ByteLevelTokenizerFitOptions.MinPairFrequency"/> times. The result depends only on the corpus
+    /// (as a multiset of texts) and the options.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="corpus"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <see cref="ByteLevelTokenizerFitOptions.Merges"/> is negative or <see cref="ByteLevelTokenizerFitOptions.MinPairFrequency"/> is below 1.
+    /// </exception>
+    /// <exception cref="ArgumentException"><see cref="ByteLevelTokenizerFitOptions.SpecialTokens"/> is not a valid special-token list.</exception>
+    public static ByteLevelTokenizer Fit(IEnumerable<string> corpus, ByteLevelTokenizerFitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Merges, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MinPairFrequency, 1, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.SpecialTokens, nameof(options));
+        var plain = new ByteLevelTokenizer(options.SpecialTokens);
+        var pieceCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lookup = pieceCounts.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (string? text in corpus)
+        {
+            if (text is null)
+            {
+                continue;
+            }
+
+            int position = 0;
+            while (position < text.Length)
+            {
+                string? special = plain.MatchSpecial(text.AsSpan(position));
+                if (special is not null)
+                {
+                    position += special.Length;
+                    continue;
+                }
+
+                int end = plain.NextSpecialStart(text, position + 1);
+                ReadOnlySpan<char> segment = text.AsSpan(position, end - position);
+                foreach (System.Text.RegularExpressions.ValueMatch match in PreTokenSplitter.Regex.EnumerateMatches(segment))
+                {
+                    ReadOnlySpan<char> piece = segment.Slice(match.Index, match.Length);
+                    lookup.TryGetValue(piece, out int count);
+                    lookup[piece] = checked(count + 1);
+                }
+
+                position = end;
+            }
+        }
+
+        List<BytePairMerge> merges = BytePairTrainer.Train(
+            pieceCounts, ByteCount + plain._specialTokens.Length, options.Merges, options.MinPairFrequency);
+        return new ByteLevelTokenizer(plain._specialTokens, merges);
     }
 
     /// <summary>Creates a tokenizer with <see cref="DefaultSpecialTokens"/>.</summary>
@@ -103,8 +210,33 @@ public sealed class ByteLevelTokenizer : Tokenizer
     /// <summary>The special tokens and their ids (256 and up).</summary>
     public IReadOnlyDictionary<string, int> SpecialTokens => _specialTokenIds;
 
-    /// <summary>The number of ids: 256 bytes plus the special tokens.</summary>
-    public int VocabularySize => ByteCount + _specialTokens.Length;
+    /// <summary>The number of ids: 256 bytes plus the special tokens plus the merges.</summary>
+    public int VocabularySize => ByteCount + _specialTokens.Length + MergeCount;
+
+    /// <summary>The number of learned byte-pair merges (0 for a plain byte-level tokenizer).</summary>
+    public int MergeCount => _bpe?.Merges.Count ?? 0;
+
+    /// <summary>The learned byte-pair merges in rank order; merge <c>k</c> has the id <see cref="FirstMergeId"/> + k.</summary>
+    public IReadOnlyList<BytePairMerge> Merges => _bpe?.Merges ?? [];
+
+    /// <summary>The id of the first merge: 256 plus the number of special tokens (= <see cref="VocabularySize"/> without merges).</summary>
+    public int FirstMergeId => ByteCount + _specialTokens.Length;
+
+    /// <summary>The UTF-8 bytes an id stands for: one byte, the bytes of a merge, or the UTF-8 of a special token.</summary>
+    /// <param name="id">An id in <c>[0, VocabularySize)</c>.</param>
+    /// <returns>A new array with the bytes.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is outside <c>[0, VocabularySize)</c>.</exception>
+    public byte[] GetTokenBytes(int id)
+    {
+        if ((uint)id >= (uint)VocabularySize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id {id} is outside the vocabulary [0, {VocabularySize}).");
+        }
+
+        return id < ByteCount ? [(byte)id]
+            : id < FirstMergeId ? Encoding.UTF8.GetBytes(_specialTokens[id - ByteCount])
+            : (byte[])_bpe!.TokenBytes[id - FirstMergeId].Clone();
+    }
 
     /// <summary>
     /// The id of <c>&lt;|endoftext|&gt;</c> if it is a special token; otherwise the id of the first special token (256).
@@ -123,11 +255,15 @@ public sealed class ByteLevelTokenizer : Tokenizer
 
     /// <summary>Tells whether an id is a special token id.</summary>
     /// <param name="id">The id.</param>
-    /// <returns><see langword="true"/> if <paramref name="id"/> is in <c>[256, VocabularySize)</c>.</returns>
-    public bool IsSpecial(int id) => id >= ByteCount && id < VocabularySize;
+    /// <returns><see langword="true"/> if <paramref name="id"/> is in <c>[256, FirstMergeId)</c>.</returns>
+    public bool IsSpecial(int id) => id >= ByteCount && id < FirstMergeId;
 
     /// <summary>Writes the description of this tokenizer, for checkpoints.</summary>
-    /// <returns>JSON of the form <c>{"type":"byte_level","special_tokens":[...]}</c>.</returns>
+    /// <returns>
+    /// JSON of the form <c>{"type":"byte_level","special_tokens":[...]}</c>; with merges, followed by
+    /// <c>"merges":[[left,right],...]</c>, each merge as the pair of ids it joins, in rank order (ids, not byte strings:
+    /// compact, and exactly what <see cref="Merges"/> holds).
+    /// </returns>
     public string ToJson()
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -142,6 +278,20 @@ public sealed class ByteLevelTokenizer : Tokenizer
             }
 
             writer.WriteEndArray();
+            if (_bpe is not null)
+            {
+                writer.WriteStartArray("merges");
+                foreach (BytePairMerge merge in _bpe.Merges)
+                {
+                    writer.WriteStartArray();
+                    writer.WriteNumberValue(merge.Left);
+                    writer.WriteNumberValue(merge.Right);
+                    writer.WriteEndArray();
+                }
+
+                writer.WriteEndArray();
+            }
+
             writer.WriteEndObject();
         }
 
@@ -154,7 +304,9 @@ public sealed class ByteLevelTokenizer : Tokenizer
     /// <exception cref="ArgumentNullException"><paramref name="json"/> is <see langword="null"/>.</exception>
     /// <exception cref="FormatException">
     /// The text is not JSON, is not an object, its <c>type</c> is not <c>byte_level</c>, or its <c>special_tokens</c>
-    /// is missing, is not an array of strings, or is not a valid special-token list.
+    /// is missing, is not an array of strings, or is not a valid special-token list; or its optional <c>merges</c> is
+    /// not an array of <c>[left, right]</c> integer pairs, or a merge refers to an id that is neither a byte nor an
+    /// earlier merge, or repeats a pair.
     /// </exception>
     public static ByteLevelTokenizer FromJson(string json)
     {
@@ -204,15 +356,51 @@ public sealed class ByteLevelTokenizer : Tokenizer
                 list.Add(token.GetString()!);
             }
 
+            List<BytePairMerge> merges = root.TryGetProperty("merges", out JsonElement mergesElement)
+                ? ReadMerges(mergesElement)
+                : [];
             try
             {
-                return new ByteLevelTokenizer(list);
+                _ = new ByteLevelTokenizer(list);
             }
             catch (ArgumentException ex)
             {
                 throw new FormatException($"Tokenizer description has invalid special tokens: {ex.Message}", ex);
             }
+
+            try
+            {
+                return new ByteLevelTokenizer(list, merges);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new FormatException($"Tokenizer description has invalid merges: {ex.Message}", ex);
+            }
         }
+    }
+
+    private static List<BytePairMerge> ReadMerges(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            throw new FormatException($"Tokenizer description has 'merges' of kind {element.ValueKind}; expected an array.");
+        }
+
+        var merges = new List<BytePairMerge>(element.GetArrayLength());
+        foreach (JsonElement pair in element.EnumerateArray())
+        {
+            if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2
+                || pair[0].ValueKind != JsonValueKind.Number || pair[1].ValueKind != JsonValueKind.Number
+                || !pair[0].TryGetInt32(out int left) || !pair[1].TryGetInt32(out int right))
+            {
+                throw new FormatException(
+                    $"Tokenizer description has an invalid merge at index {merges.Count}: expected [left, right] integer ids, found {pair.GetRawText()}.");
+            }
+
+            merges.Add(new BytePairMerge(left, right));
+        }
+
+        return merges;
     }
 
     /// <inheritdoc/>
@@ -247,6 +435,11 @@ public sealed class ByteLevelTokenizer : Tokenizer
         if (!fromEnd)
         {
             return EncodeCore(span, max, null, null, out tokenCount);
+        }
+
+        if (_bpe is not null)
+        {
+            return IndexFromEndMerged(span, max, out tokenCount);
         }
 
         // Walk back over whole units (a special token or all bytes of one character) while they fit.
@@ -285,6 +478,11 @@ public sealed class ByteLevelTokenizer : Tokenizer
     {
         ArgumentNullException.ThrowIfNull(ids);
         IReadOnlyList<int> list = ids as IReadOnlyList<int> ?? ids.ToArray();
+        if (_bpe is not null)
+        {
+            return DecodeMerged(list);
+        }
+
         var builder = new StringBuilder(list.Count);
         Span<char> chars = stackalloc char[2];
         for (int i = 0; i < list.Count;)
@@ -314,6 +512,11 @@ public sealed class ByteLevelTokenizer : Tokenizer
     {
         ArgumentNullException.ThrowIfNull(ids);
         IReadOnlyList<int> list = ids as IReadOnlyList<int> ?? ids.ToArray();
+        if (_bpe is not null)
+        {
+            return DecodeMerged(list, destination, out idsConsumed, out charsWritten);
+        }
+
         idsConsumed = 0;
         charsWritten = 0;
         Span<char> chars = stackalloc char[2];
@@ -350,6 +553,11 @@ public sealed class ByteLevelTokenizer : Tokenizer
     /// </summary>
     private int EncodeCore(ReadOnlySpan<char> text, int maxTokens, List<EncodedToken>? tokens, List<int>? ids, out int count)
     {
+        if (_bpe is not null)
+        {
+            return EncodeMerged(text, maxTokens, tokens, ids, null, out count);
+        }
+
         count = 0;
         int position = 0;
         Span<byte> utf8 = stackalloc byte[4];
@@ -392,6 +600,276 @@ public sealed class ByteLevelTokenizer : Tokenizer
         }
 
         return position;
+    }
+
+    /// <summary>
+    /// The merge-path encoder: specials first, then per pre-token the cached BPE ids. A unit (the group of tokens a
+    /// limit cannot split) ends where a token's bytes end on a character boundary; <paramref name="units"/> receives
+    /// (token count so far, char index) at each unit end.
+    /// </summary>
+    private int EncodeMerged(
+        ReadOnlySpan<char> text, int maxTokens, List<EncodedToken>? tokens, List<int>? ids, List<(int Tokens, int CharEnd)>? units, out int count)
+    {
+        count = 0;
+        int position = 0;
+        while (position < text.Length)
+        {
+            string? special = MatchSpecial(text[position..]);
+            if (special is not null)
+            {
+                if (count + 1 > maxTokens)
+                {
+                    return position;
+                }
+
+                int id = _specialTokenIds[special];
+                tokens?.Add(new EncodedToken(id, special, new Range(position, position + special.Length)));
+                ids?.Add(id);
+                count++;
+                position += special.Length;
+                units?.Add((count, position));
+                continue;
+            }
+
+            int end = NextSpecialStart(text, position + 1);
+            ReadOnlySpan<char> segment = text[position..end];
+            foreach (System.Text.RegularExpressions.ValueMatch match in PreTokenSplitter.Regex.EnumerateMatches(segment))
+            {
+                int pieceStart = position + match.Index;
+                ReadOnlySpan<char> piece = segment.Slice(match.Index, match.Length);
+                int[] pieceIds = _bpe!.Encode(piece);
+                if (tokens is null && units is null && count + pieceIds.Length <= maxTokens)
+                {
+                    ids?.AddRange(pieceIds);
+                    count += pieceIds.Length;
+                    continue;
+                }
+
+                int consumed = EmitPiece(piece, pieceStart, pieceIds, maxTokens, tokens, ids, units, ref count);
+                if (consumed < piece.Length)
+                {
+                    return pieceStart + consumed;
+                }
+            }
+
+            position = end;
+        }
+
+        return position;
+    }
+
+    /// <summary>Emits the tokens of one pre-token unit by unit while they fit; returns the chars of the piece consumed.</summary>
+    private int EmitPiece(
+        ReadOnlySpan<char> piece, int pieceStart, int[] pieceIds, int maxTokens,
+        List<EncodedToken>? tokens, List<int>? ids, List<(int Tokens, int CharEnd)>? units, ref int count)
+    {
+        // For each byte of the piece: the char range of the character it belongs to.
+        int[] map = ArrayPool<int>.Shared.Rent(piece.Length * 6);
+        try
+        {
+            Span<int> charStart = map.AsSpan(0, piece.Length * 3);
+            Span<int> charEnd = map.AsSpan(piece.Length * 3, piece.Length * 3);
+            int byteLength = 0;
+            for (int c = 0; c < piece.Length;)
+            {
+                Rune.DecodeFromUtf16(piece[c..], out Rune rune, out int used);
+                for (int b = 0; b < rune.Utf8SequenceLength; b++)
+                {
+                    charStart[byteLength] = c;
+                    charEnd[byteLength] = c + used;
+                    byteLength++;
+                }
+
+                c += used;
+            }
+
+            int committed = 0, committedByte = 0, committedChar = 0, byteEnd = 0;
+            for (int t = 0; t < pieceIds.Length; t++)
+            {
+                byteEnd += TokenLength(pieceIds[t]);
+                bool boundary = byteEnd == byteLength || charStart[byteEnd] == charEnd[byteEnd - 1];
+                if (!boundary)
+                {
+                    continue;
+                }
+
+                if (count + (t + 1 - committed) > maxTokens)
+                {
+                    return committedChar;
+                }
+
+                for (int u = committed; u <= t; u++)
+                {
+                    int id = pieceIds[u];
+                    int length = TokenLength(id);
+                    if (tokens is not null)
+                    {
+                        var offset = new Range(pieceStart + charStart[committedByte], pieceStart + charEnd[committedByte + length - 1]);
+                        tokens.Add(new EncodedToken(id, TokenValue(id), offset));
+                    }
+
+                    ids?.Add(id);
+                    committedByte += length;
+                }
+
+                count += t + 1 - committed;
+                committed = t + 1;
+                committedChar = charEnd[byteEnd - 1];
+                units?.Add((count, pieceStart + committedChar));
+            }
+
+            return piece.Length;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(map);
+        }
+    }
+
+    private int IndexFromEndMerged(ReadOnlySpan<char> text, int maxTokens, out int tokenCount)
+    {
+        var units = new List<(int Tokens, int CharEnd)>();
+        EncodeMerged(text, int.MaxValue, null, null, units, out int total);
+        int index = text.Length;
+        tokenCount = 0;
+        for (int u = units.Count - 1; u >= 0; u--)
+        {
+            int before = u > 0 ? units[u - 1].Tokens : 0;
+            if (total - before > maxTokens)
+            {
+                break;
+            }
+
+            tokenCount = total - before;
+            index = u > 0 ? units[u - 1].CharEnd : 0;
+        }
+
+        return index;
+    }
+
+    private int TokenLength(int id) => id < ByteCount ? 1 : _bpe!.TokenBytes[id - FirstMergeId].Length;
+
+    private string TokenValue(int id) => id < ByteCount ? ByteTokenValues[id] : _bpe!.TokenValues[id - FirstMergeId];
+
+    /// <summary>Appends the bytes of a byte or merge id.</summary>
+    private void AppendBytes(int id, List<byte> bytes)
+    {
+        if (id < ByteCount)
+        {
+            bytes.Add((byte)id);
+        }
+        else
+        {
+            bytes.AddRange(_bpe!.TokenBytes[id - FirstMergeId]);
+        }
+    }
+
+    private string DecodeMerged(IReadOnlyList<int> ids)
+    {
+        var builder = new StringBuilder(ids.Count * 2);
+        var bytes = new List<byte>();
+        foreach (int raw in ids)
+        {
+            int id = CheckId(raw);
+            if (IsSpecial(id))
+            {
+                builder.Append(Encoding.UTF8.GetString(CollectionsMarshal.AsSpan(bytes)));
+                bytes.Clear();
+                builder.Append(_specialTokens[id - ByteCount]);
+            }
+            else
+            {
+                AppendBytes(id, bytes);
+            }
+        }
+
+        builder.Append(Encoding.UTF8.GetString(CollectionsMarshal.AsSpan(bytes)));
+        return builder.ToString();
+    }
+
+    private OperationStatus DecodeMerged(IReadOnlyList<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
+    {
+        idsConsumed = 0;
+        charsWritten = 0;
+        var bytes = new List<byte>();
+        var ends = new List<int>();
+        Span<char> chars = stackalloc char[2];
+        while (idsConsumed < ids.Count)
+        {
+            int id = CheckId(ids[idsConsumed]);
+            if (IsSpecial(id))
+            {
+                string special = _specialTokens[id - ByteCount];
+                if (special.Length > destination.Length - charsWritten)
+                {
+                    return OperationStatus.DestinationTooSmall;
+                }
+
+                special.CopyTo(destination[charsWritten..]);
+                charsWritten += special.Length;
+                idsConsumed++;
+                continue;
+            }
+
+            // A run of byte and merge ids: decode it character by character, committing after each id whose bytes
+            // end where a character ends (there the decoded prefix equals the decoding of the ids so far).
+            bytes.Clear();
+            ends.Clear();
+            for (int k = idsConsumed; k < ids.Count && !IsSpecial(CheckId(ids[k])); k++)
+            {
+                AppendBytes(ids[k], bytes);
+                ends.Add(bytes.Count);
+            }
+
+            ReadOnlySpan<byte> run = CollectionsMarshal.AsSpan(bytes);
+            int runStart = idsConsumed, position = 0, pending = 0, next = 0;
+            while (position < run.Length)
+            {
+                OperationStatus status = Rune.DecodeFromUtf8(run[position..], out Rune rune, out int consumed);
+                if (status != OperationStatus.Done)
+                {
+                    rune = Rune.ReplacementChar;
+                    consumed = Math.Max(consumed, 1);
+                }
+
+                int charCount = rune.EncodeToUtf16(chars);
+                if (pending + charCount > destination.Length - charsWritten)
+                {
+                    return OperationStatus.DestinationTooSmall;
+                }
+
+                chars[..charCount].CopyTo(destination[(charsWritten + pending)..]);
+                pending += charCount;
+                position += consumed;
+                while (next < ends.Count && ends[next] <= position)
+                {
+                    if (ends[next] == position)
+                    {
+                        idsConsumed = runStart + next + 1;
+                        charsWritten += pending;
+                        pending = 0;
+                    }
+
+                    next++;
+                }
+            }
+        }
+
+        return OperationStatus.Done;
+    }
+
+    /// <summary>The index of the first special token at or after <paramref name="from"/>, or the text length.</summary>
+    private int NextSpecialStart(ReadOnlySpan<char> text, int from)
+    {
+        for (int i = from; i < text.Length; i++)
+        {
+            if (_specialTokensByFirstChar.ContainsKey(text[i]) && MatchSpecial(text[i..]) is not null)
+            {
+                return i;
+            }
+        }
+
+        return text.Length;
     }
 
     private string? MatchSpecial(ReadOnlySpan<char> text)
