@@ -143,9 +143,7 @@ internal static class TrainJob
         using var policyTrainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId,
             new PolicyGradientOptions { LearningRate = s.RlLearningRate, MaxReuse = s.MaxReuse, MicroBatchSize = 8 }, gate);
         var curriculum = s.Noise
-#pragma warning disable AGENTIC030
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = s.NoisyFraction, InitialLevel = s.InitialNoise, Window = 32, Seed = s.Seed })
-#pragma warning restore AGENTIC030
             : null;
         var rl = new AgentRlTrainer(model, tokenizer, template, suites, t => shapers[t.Task.Suite].Compute(t), policyTrainer,
             new AgentRlOptions
