@@ -33,10 +33,12 @@ internal static class TrainCommand
         var evalNoise = new Option<NoiseLevel>("--eval-noise") { Description = "Tool noise of the noisy evaluation", DefaultValueFactory = _ => d.EvalNoise };
         var from = new Option<string?>("--from") { Description = "Start RL from this checkpoint instead of an SFT warm start" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of everything", DefaultValueFactory = _ => d.Seed };
+        var merges = new Option<int>("--merges") { Description = "Byte-pair merges fitted on the demonstrations (0 = byte-level tokens)", DefaultValueFactory = _ => d.Merges };
+        var positions = new Option<int>("--max-positions") { Description = "Context length of the policy (longer demonstrations are dropped)", DefaultValueFactory = _ => d.MaxPositions };
         var json = new Option<string?>("--json") { Description = "Also write report.json's figures to this file" };
         var command = new Command("train", "Train the default policy: SFT warm start, GRPO with noise curriculum and DGG, evaluation and report")
         {
-            output, suites, scale, demos, sftSteps, sftMinutes, rlSteps, rlMinutes, group, tasks, lr, noise, dgg, reuse, evalEpisodes, evalNoise, from, seed, json,
+            output, suites, scale, demos, sftSteps, sftMinutes, rlSteps, rlMinutes, group, tasks, lr, noise, dgg, reuse, evalEpisodes, evalNoise, from, seed, merges, positions, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,6 +62,8 @@ internal static class TrainCommand
                 EvalNoise = parse.GetValue(evalNoise),
                 StartFrom = parse.GetValue(from),
                 Seed = parse.GetValue(seed),
+                Merges = parse.GetValue(merges),
+                MaxPositions = parse.GetValue(positions),
                 Command = "agentic " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             };
             using var cancellation = new GracefulCancellation(cancellationToken);

@@ -21,4 +21,17 @@ internal static class DefaultPolicy
     }
 
     public static ChatTemplate CreateTemplate(ByteLevelTokenizer tokenizer) => new(tokenizer);
+
+    /// <summary>
+    /// Fits byte-pair merges on demonstration conversations (rendered with the byte-level template), so agent
+    /// episodes take about a third of the byte-level positions.
+    /// </summary>
+    public static ByteLevelTokenizer FitTokenizer(IEnumerable<IReadOnlyList<Microsoft.Extensions.AI.ChatMessage>> conversations, int merges)
+    {
+        var bytes = ByteLevelTokenizer.CreateDefault();
+        if (merges <= 0) return bytes;
+        var template = new ChatTemplate(bytes, new ChatTemplateOptions { IncludeToolsInSystemPrompt = false });
+        var corpus = conversations.Select(c => bytes.Decode(template.Encode(c).Ids) ?? "");
+        return ByteLevelTokenizer.Fit(corpus, new ByteLevelTokenizerFitOptions { Merges = merges });
+    }
 }

@@ -40,7 +40,8 @@ internal sealed record TrainSettings
     public int MaxReuse { get; init; } = 2;
     public int EvalEpisodes { get; init; } = 48;
     public NoiseLevel EvalNoise { get; init; } = NoiseLevel.Medium;
-    public int MaxPositions { get; init; } = 1024;
+    public int MaxPositions { get; init; } = 512;
+    public int Merges { get; init; } = 1024;
     public int MaxTurns { get; init; } = 8;
     public ulong Seed { get; init; } = 1;
     public string? StartFrom { get; init; }
@@ -86,19 +87,17 @@ internal static class TrainJob
         }
         else
         {
-            tokenizer = DefaultPolicy.CreateTokenizer();
-            template = new ChatTemplate(tokenizer, new ChatTemplateOptions { IncludeToolsInSystemPrompt = false });
-            var demos = new List<TokenizedConversation>();
-            int dropped = 0;
+            var runs = new List<Agentic.Core.Agents.Trajectory>();
             foreach (var (suite, i) in suites.Select((x, i) => (x, i)))
             {
-                var runs = await Demonstrations.CollectAsync(suite, s.DemonstrationsPerSuite, s.NoisyDemonstrationFraction, s.DemonstrationNoise, s.Seed + (ulong)i * 101, cancellationToken);
-                demos.AddRange(Demonstrations.Encode(runs, template, s.MaxPositions, out int d));
-                dropped += d;
+                runs.AddRange(await Demonstrations.CollectAsync(suite, s.DemonstrationsPerSuite, s.NoisyDemonstrationFraction, s.DemonstrationNoise, s.Seed + (ulong)i * 101, cancellationToken));
             }
+            tokenizer = DefaultPolicy.FitTokenizer(runs.Select(r => r.Messages), s.Merges);
+            template = new ChatTemplate(tokenizer, new ChatTemplateOptions { IncludeToolsInSystemPrompt = false });
+            var demos = Demonstrations.Encode(runs, template, s.MaxPositions, out int dropped);
             var config = DefaultPolicy.Config(tokenizer) with { MaxPositionEmbeddings = s.MaxPositions };
             model = new MoeCausalLM(config, seed: (long)s.Seed);
-            console.MarkupLine($"[bold]agentic train[/] {string.Join(", ", s.Suites)} ({s.Scale}): {demos.Count} demonstrations ({dropped} longer than {s.MaxPositions} tokens dropped), median {demos.Select(d => d.Count).Order().ElementAt(demos.Count / 2)} tokens; {model.ParameterCount:N0} parameters");
+            console.MarkupLine($"[bold]agentic train[/] {string.Join(", ", s.Suites)} ({s.Scale}): {demos.Count} demonstrations ({dropped} longer than {s.MaxPositions} tokens dropped), {tokenizer.MergeCount} merges, median {demos.Select(d => d.Count).Order().ElementAt(demos.Count / 2)} tokens; {model.ParameterCount:N0} parameters");
             using var sft = new SftTrainer(model, tokenizer.EndOfTextId, new SftOptions
             {
                 Steps = s.SftSteps, BatchSize = s.SftBatchSize, LearningRate = s.SftLearningRate, WarmupSteps = Math.Min(50, s.SftSteps / 4), Seed = s.Seed,

@@ -83,7 +83,7 @@ public class AgentLoop
             if (_template is not null)
             {
                 // An episode whose context is already at the budget (a long opening prompt) ends without generating.
-                foreach (var s in states.Where(s => !s.Finished && s.Ids.Count >= _options.MaxTokens - 1))
+                foreach (var s in states.Where(s => !s.Finished && Room(s) < 1))
                 {
                     var final = await s.Episode.Environment.TruncateAsync(cancellationToken).ConfigureAwait(false);
                     s.Reward += final.Reward;
@@ -99,7 +99,7 @@ public class AgentLoop
                 continue;
             }
             var prompts = active.Select(s => (IReadOnlyList<int>)s.Ids).ToArray();
-            int room = active.Min(s => _options.MaxTokens - s.Ids.Count);
+            int room = active.Min(Room);
             var sampling = new SamplingOptions
             {
                 Temperature = _options.Temperature,
@@ -115,6 +115,10 @@ public class AgentLoop
         }
         return states.Select(s => s.ToTrajectory()).ToArray();
     }
+
+    /// <summary>Policy tokens the episode may still sample: the budget minus its context and the turn's closing
+    /// tokens (end of turn and newline) that the loop may have to add.</summary>
+    private int Room(EpisodeState state) => _options.MaxTokens - state.Ids.Count - 1 - _newline.Length;
 
     private async Task ChatTurnAsync(EpisodeState state, CancellationToken cancellationToken)
     {
@@ -191,15 +195,24 @@ public class AgentLoop
             return;
         }
 
-        foreach (var message in observation)
+        // The next context: the observation and the generation prompt. When it would not leave room for a single
+        // policy token, the episode ends at the token budget without it, so a trajectory never exceeds MaxTokens
+        // (unless its opening prompt alone does).
+        var next = new List<int>();
+        if (_template is not null)
         {
-            state.Messages.Add(message);
-            if (_template is not null) state.Append(_template.EncodeMessage(message).Ids, policy: false);
+            foreach (var message in observation) next.AddRange(_template.EncodeMessage(message).Ids);
+            next.AddRange(_template.GenerationPrompt);
         }
-        if (_template is not null) state.Append(_template.GenerationPrompt, policy: false);
+        bool overBudget = _template is not null && Room(state) - next.Count < 1;
+        if (!overBudget)
+        {
+            state.Messages.AddRange(observation);
+            state.Append(next, policy: false);
+        }
 
-        EpisodeEnd? limit = state.Turns >= _options.MaxTurns ? EpisodeEnd.TurnLimit
-            : _template is not null && state.Ids.Count >= _options.MaxTokens - 1 ? EpisodeEnd.TokenBudget
+        EpisodeEnd? limit = overBudget ? EpisodeEnd.TokenBudget
+            : state.Turns >= _options.MaxTurns ? EpisodeEnd.TurnLimit
             : null;
         if (limit is { } end)
         {
