@@ -9,6 +9,9 @@ internal static class ExperimentCommand
     {
         var command = new Command("experiment", "Run a measured experiment");
         command.Subcommands.Add(ExperimentHeavyThinkingCommand.Create());
+        command.Subcommands.Add(ExperimentRlCommands.Noise());
+        command.Subcommands.Add(ExperimentRlCommands.Dgg());
+        command.Subcommands.Add(ExperimentRlCommands.SelfVerify());
         return command;
     }
 }

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Agentic.Cli.Jobs;
+using Agentic.Training.Noise;
+using Agentic.Training.Tasks;
+
+namespace Agentic.Cli.Commands;
+
+/// <summary>The options shared by <c>agentic train</c> and the RL experiments, with the main job's defaults.</summary>
+internal sealed class TrainOptions
+{
+    private static readonly TrainSettings s_defaults = new();
+
+    public Option<string> Output { get; } = new("--out") { Description = "Output folder (checkpoints, metrics, report)", DefaultValueFactory = _ => s_defaults.OutputDirectory };
+    public Option<string> Suites { get; } = new("--suites") { Description = "Comma-separated suites to train on", DefaultValueFactory = _ => string.Join(",", s_defaults.Suites) };
+    public Option<SuiteScale> Scale { get; } = new("--scale") { Description = "Suite size preset", DefaultValueFactory = _ => s_defaults.Scale };
+    public Option<int> Demos { get; } = new("--demos") { Description = "Expert demonstrations per suite for the SFT warm start", DefaultValueFactory = _ => s_defaults.DemonstrationsPerSuite };
+    public Option<int> SftSteps { get; } = new("--sft-steps") { Description = "SFT optimizer steps", DefaultValueFactory = _ => s_defaults.SftSteps };
+    public Option<double> SftMinutes { get; } = new("--sft-minutes") { Description = "Wall-clock cap of the SFT phase", DefaultValueFactory = _ => s_defaults.SftMinutes };
+    public Option<int> RlSteps { get; } = new("--rl-steps") { Description = "RL steps (rollout batches) per run", DefaultValueFactory = _ => s_defaults.RlSteps };
+    public Option<double> RlMinutes { get; } = new("--rl-minutes") { Description = "Wall-clock cap of each RL run", DefaultValueFactory = _ => s_defaults.RlMinutes };
+    public Option<int> GroupSize { get; } = new("--group-size") { Description = "Rollouts per task (GRPO group)", DefaultValueFactory = _ => s_defaults.GroupSize };
+    public Option<int> TasksPerStep { get; } = new("--tasks-per-step") { Description = "Tasks (groups) per RL step", DefaultValueFactory = _ => s_defaults.TasksPerStep };
+    public Option<double> LearningRate { get; } = new("--lr") { Description = "RL learning rate", DefaultValueFactory = _ => s_defaults.RlLearningRate };
+    public Option<bool> Noise { get; } = new("--noise") { Description = "Noise curriculum during RL (false: clean rollouts only)", DefaultValueFactory = _ => s_defaults.Noise };
+    public Option<bool> Dgg { get; } = new("--dgg") { Description = "Dynamic Gradient Gating of reused rollout batches", DefaultValueFactory = _ => s_defaults.Dgg };
+    public Option<int> Reuse { get; } = new("--reuse") { Description = "Most updates per rollout batch (K)", DefaultValueFactory = _ => s_defaults.MaxReuse };
+    public Option<int> EvalEpisodes { get; } = new("--eval-episodes") { Description = "Held-out tasks per suite, evaluated clean and noisy", DefaultValueFactory = _ => s_defaults.EvalEpisodes };
+    public Option<NoiseLevel> EvalNoise { get; } = new("--eval-noise") { Description = "Tool noise of the noisy evaluation", DefaultValueFactory = _ => s_defaults.EvalNoise };
+    public Option<string?> From { get; } = new("--from") { Description = "Start RL from this checkpoint instead of an SFT warm start" };
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything", DefaultValueFactory = _ => s_defaults.Seed };
+    public Option<int> Merges { get; } = new("--merges") { Description = "Byte-pair merges fitted on the demonstrations (0 = byte-level tokens)", DefaultValueFactory = _ => s_defaults.Merges };
+    public Option<int> MaxPositions { get; } = new("--max-positions") { Description = "Context length of the policy (longer demonstrations are dropped)", DefaultValueFactory = _ => s_defaults.MaxPositions };
+    public Option<string?> Json { get; } = new("--json") { Description = "Write the figures as JSON to this file" };
+
+    /// <summary>Adds every option to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SftSteps, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Seed, Merges, MaxPositions, Json })
+            command.Options.Add(o);
+    }
+
+    /// <summary>The settings the parsed options give; <paramref name="defaultOutput"/> replaces the default output folder.</summary>
+    public TrainSettings Settings(ParseResult parse, string? defaultOutput = null) => new()
+    {
+        OutputDirectory = defaultOutput is not null && parse.GetResult(Output) is null or { Implicit: true } ? defaultOutput : parse.GetValue(Output)!,
+        Suites = [.. parse.GetValue(Suites)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+        Scale = parse.GetValue(Scale),
+        DemonstrationsPerSuite = parse.GetValue(Demos),
+        SftSteps = parse.GetValue(SftSteps),
+        SftMinutes = parse.GetValue(SftMinutes),
+        RlSteps = parse.GetValue(RlSteps),
+        RlMinutes = parse.GetValue(RlMinutes),
+        GroupSize = parse.GetValue(GroupSize),
+        TasksPerStep = parse.GetValue(TasksPerStep),
+        RlLearningRate = parse.GetValue(LearningRate),
+        Noise = parse.GetValue(Noise),
+        Dgg = parse.GetValue(Dgg),
+        MaxReuse = parse.GetValue(Reuse),
+        EvalEpisodes = parse.GetValue(EvalEpisodes),
+        EvalNoise = parse.GetValue(EvalNoise),
+        StartFrom = parse.GetValue(From),
+        Seed = parse.GetValue(Seed),
+        Merges = parse.GetValue(Merges),
+        MaxPositions = parse.GetValue(MaxPositions),
+        Command = "agentic " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+    };
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using Agentic.Core.Agents;
+using Agentic.Core.Chat;
+using Agentic.Core.Tokenization;
+using Agentic.Rl.Advantages;
+using Agentic.Rl.Checkpoints;
+using Agentic.Rl.Gating;
+using Agentic.Rl.Modeling;
+using Agentic.Rl.Reporting;
+using Agentic.Rl.Rewards;
+using Agentic.Rl.Rollouts;
+using Agentic.Rl.Training;
+using Agentic.Training.Noise;
+using Spectre.Console;
+
+namespace Agentic.Cli.Jobs;
+
+/// <summary>Settings of one GRPO phase.</summary>
+internal sealed record RlPhaseSettings
+{
+    public int Steps { get; init; } = 40;
+    public double Minutes { get; init; } = 6;
+    public int GroupSize { get; init; } = 8;
+    public int TasksPerStep { get; init; } = 3;
+    public double LearningRate { get; init; } = 2e-4;
+    public bool Noise { get; init; } = true;
+    public double NoisyFraction { get; init; } = 0.5;
+    public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
+    public bool Dgg { get; init; } = true;
+    public int MaxReuse { get; init; } = 2;
+    public int MaxTurns { get; init; } = 8;
+    public int MaxPositions { get; init; } = 512;
+    public ulong Seed { get; init; } = 1;
+    public string? Checkpoint { get; init; }
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
+
+/// <summary>What a GRPO phase did.</summary>
+internal sealed record RlPhaseResult(IReadOnlyList<RlStepMetrics> Steps, int Samples, int GateFirings, int UpdatesApplied, NoiseLevel FinalNoise,
+    double Seconds, bool Cancelled, Exception? Error);
+
+/// <summary>
+/// One GRPO phase over a round-robin mix of suites: the noise curriculum (optional), DGG or an open gate, shaped rewards,
+/// a metrics record per step (JSONL, Meter, TensorBoard), a progress bar, and a checkpoint every 10 steps.
+/// </summary>
+internal static class RlPhase
+{
+    public static async Task<RlPhaseResult> RunAsync(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
+        RlPhaseSettings p, TrainingRunLog? log, IAnsiConsole console, string label, Stopwatch runClock, CancellationToken cancellationToken)
+    {
+        var shapers = suites.ToDictionary(x => x.Suite, x => RewardShaping.Default(x.Suite), StringComparer.OrdinalIgnoreCase);
+        GradientGate gate = p.Dgg ? new DynamicGradientGate() : new OpenGradientGate();
+        using var policyTrainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId,
+            new PolicyGradientOptions { LearningRate = p.LearningRate, MaxReuse = p.MaxReuse, MicroBatchSize = 8 }, gate);
+        var curriculum = p.Noise
+            ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, Window = 32, Seed = p.Seed })
+            : null;
+        var rl = new AgentRlTrainer(model, tokenizer, template, suites, t => shapers[t.Task.Suite].Compute(t), policyTrainer,
+            new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed },
+            new GrpoAdvantageEstimator(), curriculum);
+
+        var steps = new List<RlStepMetrics>();
+        int samples = 0, firings = 0, applied = 0;
+        bool cancelled = false;
+        Exception? error = null;
+        var clock = Stopwatch.StartNew();
+        await console.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var bar = ctx.AddTask(label, maxValue: p.Steps);
+                while (rl.StepCount < p.Steps && clock.Elapsed.TotalMinutes < p.Minutes)
+                {
+                    if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
+                    AgentRlStep step;
+                    try
+                    {
+                        step = await rl.StepAsync(cancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        cancelled = true;
+                        break;
+                    }
+                    catch (NonFiniteLossException ex)
+                    {
+                        error = ex;
+                        break;
+                    }
+                    samples += step.Groups.Sum(g => g.Rollouts.Count);
+                    firings += step.Update.Updates.Count(u => u.Gate.Fired);
+                    applied += step.Update.Applied;
+                    var metrics = Metrics(step, samples, runClock.Elapsed.TotalSeconds);
+                    log?.Record(metrics);
+                    steps.Add(metrics);
+                    bar.Increment(1);
+                    bar.Description = $"{label} step {step.Step} reward {step.RewardMean:F2} clean {step.SuccessClean:P0} noisy {(step.SuccessNoisy is { } n ? n.ToString("P0") : "-")} noise {step.NoiseLevel}";
+                    if (p.Checkpoint is not null && step.Step % 10 == 0) PolicyCheckpoint.Save(p.Checkpoint, model, tokenizer, metadata: p.Metadata);
+                }
+                bar.Value = bar.MaxValue;
+            });
+        if (p.Checkpoint is not null) PolicyCheckpoint.Save(p.Checkpoint, model, tokenizer, metadata: p.Metadata);
+        if (error is not null) console.MarkupLine($"[red]RL stopped:[/] {Markup.Escape(error.Message)} (the last good checkpoint is kept)");
+        return new RlPhaseResult(steps, samples, firings, applied, curriculum?.Level ?? NoiseLevel.None, clock.Elapsed.TotalSeconds, cancelled, error);
+    }
+
+    private static RlStepMetrics Metrics(AgentRlStep step, int samples, double seconds)
+    {
+        var last = step.Update.Updates.LastOrDefault(u => u.Applied) ?? step.Update.Updates.LastOrDefault();
+        var extra = step.Rollouts.SelectMany(r => r.Reward.Components).GroupBy(c => c.Key).ToDictionary(g => "reward." + g.Key, g => g.Average(c => c.Value));
+        extra["dropped_groups"] = step.Groups.Count(g => g.Dropped);
+        extra["rollout_seconds"] = step.RolloutSeconds;
+        extra["update_seconds"] = step.UpdateSeconds;
+        extra["policy_tokens"] = step.Rollouts.Average(r => r.Trajectory.LossMask.Count(m => m));
+        foreach (var g in step.Groups.GroupBy(g => g.Suite)) extra[$"success.{g.Key}"] = g.SelectMany(x => x.Rollouts).Average(r => r.Trajectory.Success ? 1.0 : 0.0);
+        return new RlStepMetrics
+        {
+            Step = step.Step, Phase = "rl", Seconds = seconds, Samples = samples,
+            Loss = last?.Loss ?? 0, RewardMean = step.RewardMean, SuccessClean = step.SuccessClean, SuccessNoisy = step.SuccessNoisy,
+            NoisyFraction = step.Rollouts.Average(r => r.Noisy ? 1.0 : 0.0), NoiseLevel = step.NoiseLevel.ToString().ToLowerInvariant(),
+            LmHeadGradNorm = step.Update.Updates.FirstOrDefault()?.Gate.LmHeadGradNorm ?? 0,
+            GateFired = step.Update.Gated, GateZScore = step.Update.Updates.Select(u => u.Gate.ZScore).LastOrDefault(z => z is not null),
+            ReuseIndex = step.Update.Applied, Kl = last?.Kl, Entropy = last?.Entropy, ClipFraction = last?.ClipFraction, Extra = extra,
+        };
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Agentic.Core.Agents;
+using Agentic.Core.Chat;
+using Agentic.Core.Tokenization;
+using Agentic.Rl.Checkpoints;
+using Agentic.Rl.Modeling;
+using Agentic.Rl.Reporting;
+using Agentic.Rl.Training;
+using Spectre.Console;
+
+namespace Agentic.Cli.Jobs;
+
+/// <summary>The starting policy of an RL run.</summary>
+internal sealed record WarmStartResult(MoeCausalLM Model, ByteLevelTokenizer Tokenizer, ChatTemplate Template, int Steps, bool Cancelled, string? Checkpoint);
+
+/// <summary>
+/// The SFT warm start shared by <c>agentic train</c> and the experiments: scripted-expert demonstrations of the
+/// suites (clean and under tool noise), a byte-pair tokenizer fitted on them, and supervised training of the default
+/// MoE policy; or a checkpoint loaded with <c>--from</c>. The result is saved to OUT/sft.
+/// </summary>
+internal static class WarmStart
+{
+    public static async Task<WarmStartResult> RunAsync(TrainSettings s, IReadOnlyList<ITaskSuite> suites, IReadOnlyDictionary<string, string> metadata,
+        TrainingRunLog? log, IAnsiConsole console, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        if (s.StartFrom is { } start)
+        {
+            var loaded = PolicyCheckpoint.Load(start);
+            console.MarkupLine($"starting from {Markup.Escape(start)}");
+            return new WarmStartResult(loaded.Model, loaded.Tokenizer, Template(loaded.Tokenizer), 0, false, loaded.Directory);
+        }
+
+        var runs = new List<Trajectory>();
+        foreach (var (suite, i) in suites.Select((x, i) => (x, i)))
+        {
+            runs.AddRange(await Demonstrations.CollectAsync(suite, s.DemonstrationsPerSuite, s.NoisyDemonstrationFraction, s.DemonstrationNoise, s.Seed + (ulong)i * 101, cancellationToken));
+        }
+        var tokenizer = DefaultPolicy.FitTokenizer(runs.Select(r => r.Messages), s.Merges);
+        var template = Template(tokenizer);
+        var demos = Demonstrations.Encode(runs, template, s.MaxPositions, out int dropped);
+        if (demos.Count == 0) throw new InvalidOperationException($"No demonstration fits in {s.MaxPositions} positions.");
+        var config = DefaultPolicy.Config(tokenizer) with { MaxPositionEmbeddings = s.MaxPositions };
+        var model = new MoeCausalLM(config, seed: (long)s.Seed);
+        console.MarkupLine($"[bold]warm start[/] {string.Join(", ", s.Suites)} ({s.Scale}): {demos.Count} demonstrations ({dropped} longer than {s.MaxPositions} tokens dropped), {tokenizer.MergeCount} merges, median {demos.Select(d => d.Count).Order().ElementAt(demos.Count / 2)} tokens; {model.ParameterCount:N0} parameters");
+        using var sft = new SftTrainer(model, tokenizer.EndOfTextId, new SftOptions
+        {
+            Steps = s.SftSteps, BatchSize = s.SftBatchSize, LearningRate = s.SftLearningRate, WarmupSteps = Math.Min(50, s.SftSteps / 4), Seed = s.Seed,
+        });
+        var phaseClock = Stopwatch.StartNew();
+        bool cancelled = false;
+        console.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var bar = ctx.AddTask("sft", maxValue: s.SftSteps);
+                while (sft.StepCount < s.SftSteps && phaseClock.Elapsed.TotalMinutes < s.SftMinutes)
+                {
+                    if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
+                    var r = sft.Step(sft.SampleBatch(demos));
+                    bar.Increment(1);
+                    bar.Description = $"sft step {r.Step} loss {r.Loss:F3}";
+                    if (r.Step % 10 == 0)
+                    {
+                        log?.Record(new RlStepMetrics { Step = r.Step, Phase = "sft", Seconds = clock.Elapsed.TotalSeconds, Loss = r.Loss, LmHeadGradNorm = r.LmHeadGradNorm, NoiseLevel = "none" });
+                    }
+                }
+                bar.Value = bar.MaxValue;
+            });
+        var directory = Path.Combine(s.OutputDirectory, "sft");
+        PolicyCheckpoint.Save(directory, model, tokenizer, sft, metadata);
+        return new WarmStartResult(model, tokenizer, template, sft.StepCount, cancelled, directory);
+    }
+
+    /// <summary>The template suite policies use: tools are learnt from demonstrations, not listed in the prompt.</summary>
+    public static ChatTemplate Template(ByteLevelTokenizer tokenizer) =>
+        new(tokenizer, new ChatTemplateOptions { IncludeToolsInSystemPrompt = false });
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Agentic.Cli.Commands;
+
+namespace Agentic.Cli.Tests;
+
+/// <summary>The main job and the RL experiments run end to end with a tiny budget.</summary>
+[Collection("console")]
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "agentic-train-" + Guid.NewGuid().ToString("N"));
+
+    // One suite, a handful of demonstrations, two SFT steps, two small RL steps, two evaluation episodes.
+    private static readonly string[] s_tiny =
+    [
+        "--suites", "searchqa", "--demos", "12", "--sft-steps", "2", "--rl-steps", "2", "--group-size", "2", "--tasks-per-step", "2",
+        "--eval-episodes", "2", "--merges", "64", "--max-positions", "384",
+    ];
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    private static int Run(params string[] args) => AgenticCommandLine.Build().Parse(args).Invoke();
+
+    private static JsonElement ReadJson(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    [Fact]
+    public void Train_writes_the_report_the_plot_the_metrics_and_a_loadable_checkpoint()
+    {
+        var output = Path.Combine(_root, "train");
+        Assert.Equal(0, Run(["train", "--out", output, .. s_tiny]));
+
+        var report = ReadJson(Path.Combine(output, "report.json"));
+        var suite = report.GetProperty("suites").GetProperty("searchqa");
+        foreach (var phase in new[] { "sft", "rl" })
+        {
+            foreach (var condition in new[] { "clean", "noisy" })
+                Assert.InRange(suite.GetProperty(phase).GetProperty(condition).GetDouble(), 0, 1);
+        }
+        Assert.True(File.Exists(Path.Combine(output, "report.md")));
+        Assert.True(new FileInfo(Path.Combine(output, "plot.png")).Length > 1000);
+        var metrics = File.ReadAllLines(Path.Combine(output, "metrics.jsonl"));
+        Assert.Equal(2, metrics.Count(l => l.Contains("\"phase\":\"rl\"", StringComparison.Ordinal)));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(output, "tensorboard")));
+
+        // The RL checkpoint is a policy the other commands load.
+        var evalJson = Path.Combine(_root, "eval.json");
+        Assert.Equal(0, Run("eval", "--policy", Path.Combine(output, "checkpoint"), "--suite", "searchqa", "--scale", "Small", "--episodes", "1", "--json", evalJson));
+        Assert.Equal(1, ReadJson(evalJson).GetProperty("episodes").GetInt32());
+
+        // RL can start from a checkpoint instead of a warm start.
+        var again = Path.Combine(_root, "again");
+        Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), .. s_tiny]));
+        Assert.True(File.Exists(Path.Combine(again, "report.json")));
+    }
+
+    [Fact]
+    public void Experiment_noise_compares_clean_and_noise_trained_policies()
+    {
+        var json = Path.Combine(_root, "noise.json");
+        Assert.Equal(0, Run(["experiment", "noise", "--out", Path.Combine(_root, "noise"), .. s_tiny, "--json", json]));
+        var figures = ReadJson(json);
+        foreach (var arm in new[] { "sft", "clean_trained", "noise_trained" })
+        {
+            Assert.InRange(figures.GetProperty(arm).GetProperty("clean").GetDouble(), 0, 1);
+            Assert.InRange(figures.GetProperty(arm).GetProperty("noisy").GetDouble(), 0, 1);
+            Assert.Equal(2, figures.GetProperty(arm).GetProperty("clean_ci").GetArrayLength());
+        }
+    }
+
+    [Fact]
+    public void Experiment_dgg_compares_single_use_naive_reuse_and_dgg()
+    {
+        var json = Path.Combine(_root, "dgg.json");
+        Assert.Equal(0, Run(["experiment", "dgg", "--out", Path.Combine(_root, "dgg"), .. s_tiny, "--reuse", "3", "--json", json]));
+        var figures = ReadJson(json);
+        var arms = figures.GetProperty("arms");
+        Assert.Equal(1, arms.GetProperty("single_use").GetProperty("max_reuse").GetInt32());
+        Assert.Equal(3, arms.GetProperty("naive_reuse").GetProperty("max_reuse").GetInt32());
+        Assert.True(arms.GetProperty("dgg_reuse").GetProperty("dgg").GetBoolean());
+        // Single use takes at most one update per rollout batch; naive reuse takes K on every batch that has signal
+        // (dynamic sampling may drop a batch whose rewards are all equal).
+        Assert.InRange(arms.GetProperty("single_use").GetProperty("updates").GetInt32(), 0, 2);
+        int naive = arms.GetProperty("naive_reuse").GetProperty("updates").GetInt32();
+        Assert.InRange(naive, 0, 6);
+        Assert.Equal(0, naive % 3);
+        Assert.Equal(2, arms.GetProperty("dgg_reuse").GetProperty("reward_curve").GetArrayLength());
+    }
+}
