@@ -38,6 +38,11 @@ internal static class WarmStart
         var tokenizer = DefaultPolicy.FitTokenizer(runs.Select(r => r.Messages), s.Merges);
         var template = Template(tokenizer);
         var demos = Demonstrations.Encode(runs, template, s.MaxPositions, out int dropped);
+        foreach (var suite in runs.GroupBy(r => r.Task.Suite))
+        {
+            var lengths = suite.Select(r => template.Encode(r.Messages).Count).Order().ToArray();
+            console.MarkupLine($"  {suite.Key}: {lengths.Length} successful demonstrations, median {lengths[lengths.Length / 2]} tokens, {lengths.Count(l => l > s.MaxPositions)} longer than {s.MaxPositions}");
+        }
         if (demos.Count == 0) throw new InvalidOperationException($"No demonstration fits in {s.MaxPositions} positions.");
         var config = DefaultPolicy.Config(tokenizer) with { MaxPositionEmbeddings = s.MaxPositions };
         var model = new MoeCausalLM(config, seed: (long)s.Seed);
@@ -45,6 +50,7 @@ internal static class WarmStart
         using var sft = new SftTrainer(model, tokenizer.EndOfTextId, new SftOptions
         {
             Steps = s.SftSteps, BatchSize = s.SftBatchSize, LearningRate = s.SftLearningRate, WarmupSteps = Math.Min(50, s.SftSteps / 4), Seed = s.Seed,
+            LengthBucketing = true,
         });
         var phaseClock = Stopwatch.StartNew();
         bool cancelled = false;

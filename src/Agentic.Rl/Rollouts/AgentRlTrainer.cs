@@ -83,6 +83,8 @@ public sealed class AgentRlTrainer
         ArgumentNullException.ThrowIfNull(options);
         if (suites.Count == 0) throw new ArgumentException("At least one suite is needed.", nameof(suites));
         options.Validate();
+        if (Math.Abs(options.Temperature - trainer.Options.Temperature) > 1e-9)
+            throw new ArgumentException($"Rollouts are sampled at temperature {options.Temperature} but the trainer computes log-probabilities at {trainer.Options.Temperature}.", nameof(trainer));
         _model = model;
         _tokenizer = tokenizer;
         _template = template;

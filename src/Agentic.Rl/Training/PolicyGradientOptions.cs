@@ -39,6 +39,12 @@ public sealed class PolicyGradientOptions
     /// <summary>Sequences per forward/backward pass (gradients accumulate over micro-batches). Default 16.</summary>
     [Range(1, 4096)] public int MicroBatchSize { get; set; } = 16;
 
+    /// <summary>
+    /// The temperature the rollouts were sampled at: the trainer computes log-probabilities from logits / T, as the
+    /// sampler did, so that ratios and the recomputed old log-probabilities compare like with like. Default 1.
+    /// </summary>
+    [Range(0.05, 10.0)] public double Temperature { get; set; } = 1.0;
+
     /// <summary>Where the behaviour log-probabilities come from. Default <see cref="OldLogProbSource.Recompute"/>.</summary>
     public OldLogProbSource OldLogProbs { get; set; } = OldLogProbSource.Recompute;
 

@@ -157,7 +157,7 @@ public sealed class PolicyGradientTrainer : IDisposable
             int count = Math.Min(Options.MicroBatchSize, batch.Length - start);
             using var scope = NewDisposeScope();
             using var micro = MicroBatch.Create(batch, start, count, _padTokenId);
-            var (logProbs, ent) = TokenLogProbs(_model, micro, withEntropy: true);
+            var (logProbs, ent) = TokenLogProbs(_model, micro, withEntropy: true, Options.Temperature);
             var input = new PolicyLossInput(
                 logProbs,
                 micro.Gather(old, start),
@@ -222,7 +222,8 @@ public sealed class PolicyGradientTrainer : IDisposable
     /// <param name="samples">The sequences.</param>
     /// <param name="microBatchSize">Sequences per forward pass.</param>
     /// <param name="padTokenId">Padding token id.</param>
-    public static float[][] ComputeLogProbs(MoeCausalLM model, IReadOnlyList<PolicySample> samples, int microBatchSize, int padTokenId)
+    /// <param name="temperature">Sampling temperature the log-probabilities are computed at (logits / T).</param>
+    public static float[][] ComputeLogProbs(MoeCausalLM model, IReadOnlyList<PolicySample> samples, int microBatchSize, int padTokenId, double temperature = 1.0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(samples);
@@ -239,7 +240,7 @@ public sealed class PolicyGradientTrainer : IDisposable
                 int count = Math.Min(microBatchSize, batch.Length - start);
                 using var scope = NewDisposeScope();
                 using var micro = MicroBatch.Create(batch, start, count, padTokenId);
-                var (logProbs, _) = TokenLogProbs(model, micro, withEntropy: false);
+                var (logProbs, _) = TokenLogProbs(model, micro, withEntropy: false, temperature);
                 micro.Scatter(logProbs, result, start);
             }
         }
@@ -251,11 +252,12 @@ public sealed class PolicyGradientTrainer : IDisposable
     }
 
     private float[][] LogProbsWithoutGradient(MoeCausalLM model, PolicySample[] batch) =>
-        ComputeLogProbs(model, batch, Options.MicroBatchSize, _padTokenId);
+        ComputeLogProbs(model, batch, Options.MicroBatchSize, _padTokenId, Options.Temperature);
 
-    private static (Tensor LogProbs, Tensor? Entropy) TokenLogProbs(MoeCausalLM model, MicroBatch micro, bool withEntropy)
+    private static (Tensor LogProbs, Tensor? Entropy) TokenLogProbs(MoeCausalLM model, MicroBatch micro, bool withEntropy, double temperature)
     {
         var logits = model.forward(new CausalLMInput(micro.Inputs)).Logits.to(float32);
+        if (temperature != 1.0) logits = logits / temperature;
         var logSoftmax = nn.functional.log_softmax(logits, -1);
         var logProbs = logSoftmax.gather(-1, micro.Targets.unsqueeze(-1)).squeeze(-1);
         Tensor? entropy = null;

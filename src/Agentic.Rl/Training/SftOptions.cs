@@ -35,6 +35,12 @@ public sealed class SftOptions
     /// <summary>Seed of the batch sampler.</summary>
     public ulong Seed { get; set; } = 1;
 
+    /// <summary>
+    /// Draw each batch from examples of similar length (a random window of the length-sorted set) instead of
+    /// uniformly, so less of every batch is padding. Default off.
+    /// </summary>
+    public bool LengthBucketing { get; set; }
+
     /// <summary>Throws <see cref="ValidationException"/> when an option is out of range.</summary>
     public void Validate() => Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
 }

@@ -36,6 +36,8 @@ public sealed class SftTrainer : IDisposable
     private readonly AdamW _optimizer;
     private readonly WarmupCosineSchedule _schedule;
     private readonly Parameter[] _parameters;
+    private IReadOnlyList<TokenizedConversation>? _sortedFor;
+    private int[]? _sorted;
 
     /// <summary>Creates a trainer over <paramref name="model"/>.</summary>
     public SftTrainer(MoeCausalLM model, int padTokenId, SftOptions options)
@@ -74,6 +76,17 @@ public sealed class SftTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         if (data.Count == 0) throw new ArgumentException("The training set is empty.", nameof(data));
         var batch = new TokenizedConversation[Options.BatchSize];
+        if (Options.LengthBucketing && data.Count > batch.Length)
+        {
+            if (!ReferenceEquals(_sortedFor, data))
+            {
+                _sorted = [.. Enumerable.Range(0, data.Count).OrderBy(i => data[i].Count).ThenBy(i => i)];
+                _sortedFor = data;
+            }
+            int start = Random.Next(data.Count - batch.Length + 1);
+            for (int i = 0; i < batch.Length; i++) batch[i] = data[_sorted![start + i]];
+            return batch;
+        }
         for (int i = 0; i < batch.Length; i++) batch[i] = data[Random.Next(data.Count)];
         return batch;
     }

@@ -193,9 +193,9 @@ public class NoiseCurriculum
     /// <summary>Whether the level should rise, given full windows.</summary>
     /// <param name="cleanSuccessRate">The clean window's success rate.</param>
     /// <param name="noisySuccessRate">The noisy window's success rate.</param>
-    /// <returns>By default, whether the gap is at most <see cref="NoiseCurriculumOptions.GapThreshold"/>.</returns>
+    /// <returns>By default, whether the clean rate is at least <see cref="NoiseCurriculumOptions.MinCleanSuccess"/> and the gap at most <see cref="NoiseCurriculumOptions.GapThreshold"/>.</returns>
     protected virtual bool ShouldRaiseLevel(double cleanSuccessRate, double noisySuccessRate) =>
-        cleanSuccessRate - noisySuccessRate <= Options.GapThreshold;
+        cleanSuccessRate >= Options.MinCleanSuccess && cleanSuccessRate - noisySuccessRate <= Options.GapThreshold;
 
     /// <summary>The level after <paramref name="current"/>.</summary>
     /// <param name="current">The current level.</param>

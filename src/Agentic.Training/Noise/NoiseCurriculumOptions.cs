@@ -19,6 +19,12 @@ public sealed class NoiseCurriculumOptions
     /// </summary>
     public double GapThreshold { get; set; } = 0.05;
 
+    /// <summary>
+    /// Gets or sets the clean success rate the policy must reach before the level may rise. Without it a policy that
+    /// fails everywhere has no gap either, and the noise would climb to the top while nothing is learnt. Defaults to 0.1.
+    /// </summary>
+    public double MinCleanSuccess { get; set; } = 0.1;
+
     /// <summary>Gets or sets the starting level. Defaults to <see cref="NoiseLevel.Low"/>.</summary>
     public NoiseLevel InitialLevel { get; set; } = NoiseLevel.Low;
 

@@ -20,12 +20,12 @@ public class PolicyGradientTrainerTests
     }
 
     /// <summary>A two-turn episode: prompt, sampled reply, an observation the policy did not write, a second sampled reply.</summary>
-    private static PolicySample MultiTurnSample(PolicyGenerator generator, int[] prompt, int[] observation, ulong seed, double advantage)
+    private static PolicySample MultiTurnSample(PolicyGenerator generator, int[] prompt, int[] observation, ulong seed, double advantage, float temperature = 1)
     {
-        var options = new SamplingOptions { Temperature = 1, MaxNewTokens = 5, Seed = seed };
+        var options = new SamplingOptions { Temperature = temperature, MaxNewTokens = 5, Seed = seed };
         var first = generator.Generate([prompt], options)[0];
         int[] context = [.. prompt, .. first.TokenIds, .. observation];
-        var second = generator.Generate([context], new SamplingOptions { Temperature = 1, MaxNewTokens = 5, Seed = seed + 1 })[0];
+        var second = generator.Generate([context], new SamplingOptions { Temperature = temperature, MaxNewTokens = 5, Seed = seed + 1 })[0];
         int[] ids = [.. context, .. second.TokenIds];
         bool[] mask = [.. prompt.Select(_ => false), .. first.TokenIds.Select(_ => true), .. observation.Select(_ => false), .. second.TokenIds.Select(_ => true)];
         float[] logProbs = [.. prompt.Select(_ => 0f), .. first.LogProbs, .. observation.Select(_ => 0f), .. second.LogProbs];
@@ -56,6 +56,26 @@ public class PolicyGradientTrainerTests
         Assert.True(result.MaxLogProbMismatch < 1e-4, $"mismatch {result.MaxLogProbMismatch}");
         Assert.Equal(1, result.MeanImportanceWeight, 3);
         Assert.Equal(samples.Sum(s => s.LossTokens), result.LossTokens);
+    }
+
+    [Fact]
+    public void Log_probs_are_recomputed_at_the_sampling_temperature()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 15);
+        var generator = new PolicyGenerator(model, padTokenId: 0);
+        var samples = Enumerable.Range(0, 3).Select(i => MultiTurnSample(generator, [1, 5 + i, 3], [7, 8], (ulong)(3 * i + 1), 1, temperature: 0.6f)).ToArray();
+        var atSampling = PolicyGradientTrainer.ComputeLogProbs(model, samples, 4, 0, temperature: 0.6);
+        var atOne = PolicyGradientTrainer.ComputeLogProbs(model, samples, 4, 0);
+        double worstAtSampling = 0, worstAtOne = 0;
+        for (int i = 0; i < samples.Length; i++)
+            for (int t = 0; t < samples[i].TokenIds.Length; t++)
+                if (samples[i].LossMask[t])
+                {
+                    worstAtSampling = Math.Max(worstAtSampling, Math.Abs(samples[i].LogProbs[t] - atSampling[i][t]));
+                    worstAtOne = Math.Max(worstAtOne, Math.Abs(samples[i].LogProbs[t] - atOne[i][t]));
+                }
+        Assert.True(worstAtSampling < 1e-4, $"{worstAtSampling}");
+        Assert.True(worstAtOne > 1e-3, $"{worstAtOne}");
     }
 
     [Fact]

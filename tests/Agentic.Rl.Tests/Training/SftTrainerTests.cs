@@ -37,6 +37,21 @@ public class SftTrainerTests
     }
 
     [Fact]
+    public void Length_bucketing_draws_batches_of_neighbouring_lengths()
+    {
+        var data = Enumerable.Range(0, 40).Select(i => new TokenizedConversation([.. Enumerable.Repeat(1, 2 + (i * 7) % 40)], [.. Enumerable.Repeat(false, 2 + (i * 7) % 40)])).ToArray();
+        var sorted = data.Select(d => d.Count).Order().ToArray();
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 1);
+        using var trainer = new SftTrainer(model, 0, new SftOptions { BatchSize = 4, LengthBucketing = true });
+        for (int k = 0; k < 20; k++)
+        {
+            var lengths = trainer.SampleBatch(data).Select(d => d.Count).ToArray();
+            int start = Array.IndexOf(sorted, lengths[0]);
+            Assert.Equal(sorted.Skip(start).Take(4), lengths);
+        }
+    }
+
+    [Fact]
     public void Only_masked_tokens_carry_loss()
     {
         var data = TinyData();

@@ -27,13 +27,14 @@ public class NoiseCurriculumTests
     }
 
     [Property(MaxTest = 300)]
-    public Property The_level_rises_exactly_when_the_gap_closes(NonNegativeInt cleanSuccesses, NonNegativeInt noisySuccesses, PositiveInt window, NormalFloat threshold)
+    public Property The_level_rises_exactly_when_the_gap_closes_above_the_minimum_clean_success(NonNegativeInt cleanSuccesses, NonNegativeInt noisySuccesses, PositiveInt window, NormalFloat threshold, NormalFloat minimum)
     {
         int w = 1 + (window.Get % 40);
         int k = cleanSuccesses.Get % (w + 1);
         int m = noisySuccesses.Get % (w + 1);
         double t = Math.Abs(threshold.Get) % 0.5;
-        var curriculum = new NoiseCurriculum(new NoiseCurriculumOptions { Window = w, GapThreshold = t, InitialLevel = NoiseLevel.Low });
+        double floor = Math.Abs(minimum.Get) % 0.6;
+        var curriculum = new NoiseCurriculum(new NoiseCurriculumOptions { Window = w, GapThreshold = t, MinCleanSuccess = floor, InitialLevel = NoiseLevel.Low });
         bool raisedEarly = false;
         for (int i = 0; i < w; i++)
         {
@@ -46,7 +47,7 @@ public class NoiseCurriculumTests
         }
 
         bool raised = curriculum.Record(noisy: true, success: w - 1 < m);
-        bool expected = (k / (double)w) - (m / (double)w) <= t;
+        bool expected = k / (double)w >= floor && (k / (double)w) - (m / (double)w) <= t;
         return (!raisedEarly).Label("no decision before both windows are full")
             .And((raised == expected).Label($"raised {raised}, gap {(k - m) / (double)w}, threshold {t}"))
             .And((curriculum.Level == (expected ? NoiseLevel.Medium : NoiseLevel.Low)).Label("level"));
