@@ -1,14 +1,6 @@
 using System.Diagnostics;
-using Agentic.Core.Chat;
-using Agentic.Core.Tokenization;
-using Agentic.Rl.Advantages;
 using Agentic.Rl.Checkpoints;
-using Agentic.Rl.Gating;
-using Agentic.Rl.Modeling;
 using Agentic.Rl.Reporting;
-using Agentic.Rl.Rewards;
-using Agentic.Rl.Rollouts;
-using Agentic.Rl.Training;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks;
 using Spectre.Console;

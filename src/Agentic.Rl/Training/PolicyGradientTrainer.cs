@@ -184,7 +184,7 @@ public sealed class PolicyGradientTrainer : IDisposable
             ratio += output.RatioSum;
         }
 
-        EnsureGradients();
+        Gradients.EnsureAll(_parameters);
         double lmHeadNorm = _model.LmHead.weight!.grad!.norm().item<float>();
         if (!double.IsFinite(lmHeadNorm))
         {
@@ -200,7 +200,7 @@ public sealed class PolicyGradientTrainer : IDisposable
         }
         else
         {
-            gradNorm = Options.MaxGradNorm > 0 ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm) : GlobalNorm();
+            gradNorm = Options.MaxGradNorm > 0 ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm) : Gradients.GlobalNorm(_parameters);
             if (!double.IsFinite(gradNorm))
             {
                 _optimizer.zero_grad();
@@ -265,23 +265,7 @@ public sealed class PolicyGradientTrainer : IDisposable
         return (logProbs, entropy);
     }
 
-    private void EnsureGradients()
-    {
-        foreach (var p in _parameters)
-        {
-            if (p.grad is null) p.grad = zeros_like(p).DetachFromDisposeScope();
-        }
-    }
 
-    private double GlobalNorm()
-    {
-        double sum = 0;
-        foreach (var p in _parameters)
-        {
-            if (p.grad is { } g) sum += g.pow(2).sum().item<float>();
-        }
-        return Math.Sqrt(sum);
-    }
 
     /// <inheritdoc />
     public void Dispose() => _optimizer.Dispose();

@@ -36,8 +36,8 @@ public sealed class SftOptions
     public ulong Seed { get; set; } = 1;
 
     /// <summary>
-    /// Draw each batch from examples of similar length (a random window of the length-sorted set) instead of
-    /// uniformly, so less of every batch is padding. Default off.
+    /// Draw each batch from examples of similar length (a random window, four batches wide, of the length-sorted set)
+    /// instead of uniformly, so less of every batch is padding. Default off.
     /// </summary>
     public bool LengthBucketing { get; set; }
 

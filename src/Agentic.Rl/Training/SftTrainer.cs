@@ -83,8 +83,17 @@ public sealed class SftTrainer : IDisposable
                 _sorted = [.. Enumerable.Range(0, data.Count).OrderBy(i => data[i].Count).ThenBy(i => i)];
                 _sortedFor = data;
             }
-            int start = Random.Next(data.Count - batch.Length + 1);
-            for (int i = 0; i < batch.Length; i++) batch[i] = data[_sorted![start + i]];
+            // A random window of neighbouring lengths, four batches wide, sampled without replacement: batches pad
+            // little yet still mix examples (a window one batch wide gives near-identical batches and noisy steps).
+            int window = Math.Min(data.Count, 4 * batch.Length);
+            int start = Random.Next(data.Count - window + 1);
+            var picks = Enumerable.Range(start, window).ToArray();
+            for (int i = 0; i < batch.Length; i++)
+            {
+                int j = i + Random.Next(window - i);
+                (picks[i], picks[j]) = (picks[j], picks[i]);
+                batch[i] = data[_sorted![picks[i]]];
+            }
             return batch;
         }
         for (int i = 0; i < batch.Length; i++) batch[i] = data[Random.Next(data.Count)];
@@ -114,11 +123,11 @@ public sealed class SftTrainer : IDisposable
 
         _optimizer.zero_grad();
         total.backward();
-        EnsureGradients();
+        Gradients.EnsureAll(_parameters);
         double lmHeadNorm = _model.LmHead.weight!.grad!.norm().item<float>();
         double gradNorm = Options.MaxGradNorm > 0
             ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm)
-            : GlobalNorm();
+            : Gradients.GlobalNorm(_parameters);
         if (!double.IsFinite(gradNorm))
         {
             _optimizer.zero_grad();
@@ -128,29 +137,6 @@ public sealed class SftTrainer : IDisposable
         _model.UpdateRouterBias();
         StepCount++;
         return new SftStepResult(StepCount, lossValue, gradNorm, lmHeadNorm, lr, data.Tokens, data.LossTokens);
-    }
-
-    /// <summary>
-    /// Gives every parameter a gradient tensor: a routed expert that received no token this step gets zeros. Without
-    /// this, whether AdamW updates such an expert would depend on whether it ever had a gradient in this process,
-    /// and a resumed run would diverge from an uninterrupted one.
-    /// </summary>
-    private void EnsureGradients()
-    {
-        foreach (var p in _parameters)
-        {
-            if (p.grad is null) p.grad = zeros_like(p).DetachFromDisposeScope();
-        }
-    }
-
-    private double GlobalNorm()
-    {
-        double sum = 0;
-        foreach (var p in _parameters)
-        {
-            if (p.grad is { } g) sum += g.pow(2).sum().item<float>();
-        }
-        return Math.Sqrt(sum);
     }
 
     /// <inheritdoc />

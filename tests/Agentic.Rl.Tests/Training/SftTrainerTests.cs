@@ -45,9 +45,10 @@ public class SftTrainerTests
         using var trainer = new SftTrainer(model, 0, new SftOptions { BatchSize = 4, LengthBucketing = true });
         for (int k = 0; k < 20; k++)
         {
-            var lengths = trainer.SampleBatch(data).Select(d => d.Count).ToArray();
-            int start = Array.IndexOf(sorted, lengths[0]);
-            Assert.Equal(sorted.Skip(start).Take(4), lengths);
+            var batch = trainer.SampleBatch(data);
+            Assert.Equal(4, batch.Distinct().Count());
+            var ranks = batch.Select(d => Array.IndexOf(sorted, d.Count)).ToArray();
+            Assert.True(ranks.Max() - ranks.Min() < 16, $"ranks {string.Join(", ", ranks)} span more than a 4-batch window");
         }
     }
 
