@@ -87,4 +87,17 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(0, naive % 3);
         Assert.Equal(2, arms.GetProperty("dgg_reuse").GetProperty("reward_curve").GetArrayLength());
     }
+
+    [Fact]
+    public void Experiment_self_verify_measures_generation_and_verification_accuracy()
+    {
+        var json = Path.Combine(_root, "self-verify.json");
+        Assert.Equal(0, Run("experiment", "self-verify", "--out", Path.Combine(_root, "self-verify"), "--sft-steps", "2", "--rl-steps", "2",
+            "--verify-every", "1", "--problems-per-step", "2", "--group-size", "2", "--eval-problems", "8", "--digits", "2", "--json", json));
+        var arms = ReadJson(json).GetProperty("arms");
+        foreach (var arm in new[] { "sft", "generation_only", "generation_and_verification" })
+            Assert.InRange(arms.GetProperty(arm).GetProperty("generation_accuracy").GetDouble(), 0, 1);
+        Assert.Equal(0, arms.GetProperty("generation_only").GetProperty("verification_steps").GetInt32());
+        Assert.Equal(2, arms.GetProperty("generation_and_verification").GetProperty("generation_steps").GetInt32());
+    }
 }

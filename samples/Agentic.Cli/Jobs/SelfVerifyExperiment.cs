@@ -136,8 +136,9 @@ internal static class SelfVerifyExperiment
                     lastAccuracy = right / (double)(batch.Count * s.GroupSize);
                     if (verify && verifier.IsDue(step))
                     {
-                        lastVerify = verifier.Step(armRandom, s.Seed * 31 + (ulong)step).Accuracy;
-                        verificationSteps++;
+                        // A step needs both correct and incorrect answers in the buffer (balanced batches).
+                        var v = verifier.Step(armRandom, s.Seed * 31 + (ulong)step);
+                        if (v.Pairs > 0) { lastVerify = v.Accuracy; verificationSteps++; }
                     }
                     bar.Increment(1);
                     bar.Description = $"{arm} step {step} train accuracy {lastAccuracy:P0}" + (verify ? $" verify {lastVerify:P0}" : "");

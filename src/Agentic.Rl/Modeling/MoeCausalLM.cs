@@ -97,6 +97,9 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
 
         Tensor positions;
         Tensor? mask = null;
+        // An explicit, scoped Scalar: an implicit temporary can be finalised by the GC while libtorch still reads it
+        // (its handle is all the native call holds), which surfaced as a corrupt fill value under RL's GC load.
+        using Scalar negativeInfinity = float.NegativeInfinity;
         if (input.AttentionMask is { } attention)
         {
             if (attention.shape[1] != past + t)
@@ -109,7 +112,7 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
             var causal = keyPos.le(queryPos).unsqueeze(0);
             var diagonal = keyPos.eq(queryPos).unsqueeze(0);
             var allowed = (causal & valid.unsqueeze(1)) | diagonal;
-            mask = zeros(allowed.shape, dtype: float32).masked_fill(allowed.logical_not(), float.NegativeInfinity).unsqueeze(1);
+            mask = zeros(allowed.shape, dtype: float32).masked_fill(allowed.logical_not(), negativeInfinity).unsqueeze(1);
         }
         else
         {
@@ -118,7 +121,7 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
             {
                 var queryPos = arange(past, past + t, dtype: int64).unsqueeze(1);
                 var keyPos = arange(past + t, dtype: int64).unsqueeze(0);
-                mask = zeros(t, past + t, dtype: float32).masked_fill(keyPos.gt(queryPos), float.NegativeInfinity).unsqueeze(0).unsqueeze(0);
+                mask = zeros(t, past + t, dtype: float32).masked_fill(keyPos.gt(queryPos), negativeInfinity).unsqueeze(0).unsqueeze(0);
             }
             else if (past > 0)
             {
