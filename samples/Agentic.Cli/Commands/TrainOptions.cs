@@ -22,6 +22,8 @@ internal sealed class TrainOptions
     public Option<int> TasksPerStep { get; } = new("--tasks-per-step") { Description = "Tasks (groups) per RL step", DefaultValueFactory = _ => s_defaults.TasksPerStep };
     public Option<double> LearningRate { get; } = new("--lr") { Description = "RL learning rate", DefaultValueFactory = _ => s_defaults.RlLearningRate };
     public Option<bool> Noise { get; } = new("--noise") { Description = "Noise curriculum during RL (false: clean rollouts only)", DefaultValueFactory = _ => s_defaults.Noise };
+    public Option<NoiseLevel> MaxNoise { get; } = new("--max-noise") { Description = "Highest level the noise curriculum reaches", DefaultValueFactory = _ => s_defaults.MaxNoise };
+    public Option<bool> Schedule { get; } = new("--schedule") { Description = "Share rollouts between suites by recent success (false: round-robin)", DefaultValueFactory = _ => s_defaults.Schedule };
     public Option<bool> Dgg { get; } = new("--dgg") { Description = "Dynamic Gradient Gating of reused rollout batches", DefaultValueFactory = _ => s_defaults.Dgg };
     public Option<int> Reuse { get; } = new("--reuse") { Description = "Most updates per rollout batch (K)", DefaultValueFactory = _ => s_defaults.MaxReuse };
     public Option<int> EvalEpisodes { get; } = new("--eval-episodes") { Description = "Held-out tasks per suite, evaluated clean and noisy", DefaultValueFactory = _ => s_defaults.EvalEpisodes };
@@ -35,7 +37,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SftSteps, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Seed, Merges, MaxPositions, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SftSteps, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Seed, Merges, MaxPositions, Json })
             command.Options.Add(o);
     }
 
@@ -54,6 +56,8 @@ internal sealed class TrainOptions
         TasksPerStep = parse.GetValue(TasksPerStep),
         RlLearningRate = parse.GetValue(LearningRate),
         Noise = parse.GetValue(Noise),
+        MaxNoise = parse.GetValue(MaxNoise),
+        Schedule = parse.GetValue(Schedule),
         Dgg = parse.GetValue(Dgg),
         MaxReuse = parse.GetValue(Reuse),
         EvalEpisodes = parse.GetValue(EvalEpisodes),

@@ -99,7 +99,7 @@ internal static class RlExperiments
     private static RlPhaseSettings Phase(TrainSettings s, ulong seed) => new()
     {
         Steps = s.RlSteps, Minutes = s.RlMinutes, GroupSize = s.GroupSize, TasksPerStep = s.TasksPerStep, LearningRate = s.RlLearningRate,
-        Noise = s.Noise, NoisyFraction = s.NoisyFraction, InitialNoise = s.InitialNoise, Dgg = s.Dgg, MaxReuse = s.MaxReuse,
+        Noise = s.Noise, NoisyFraction = s.NoisyFraction, InitialNoise = s.InitialNoise, MaxNoise = s.MaxNoise, Schedule = s.Schedule, Dgg = s.Dgg, MaxReuse = s.MaxReuse,
         MaxTurns = s.MaxTurns, MaxPositions = s.MaxPositions, Seed = seed,
     };
 

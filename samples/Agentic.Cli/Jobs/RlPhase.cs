@@ -26,6 +26,8 @@ internal sealed record RlPhaseSettings
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
+    public NoiseLevel MaxNoise { get; init; } = NoiseLevel.Medium;
+    public bool Schedule { get; init; } = true;
     public bool Dgg { get; init; } = true;
     public int MaxReuse { get; init; } = 2;
     public int MaxTurns { get; init; } = 8;
@@ -53,11 +55,11 @@ internal static class RlPhase
         using var policyTrainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId,
             new PolicyGradientOptions { LearningRate = p.LearningRate, MaxReuse = p.MaxReuse, MicroBatchSize = 8 }, gate);
         var curriculum = p.Noise
-            ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, Window = 32, Seed = p.Seed })
+            ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
         var rl = new AgentRlTrainer(model, tokenizer, template, suites, t => shapers[t.Task.Suite].Compute(t), policyTrainer,
             new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed },
-            new GrpoAdvantageEstimator(), curriculum);
+            new GrpoAdvantageEstimator(), curriculum, p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null);
 
         var steps = new List<RlStepMetrics>();
         int samples = 0, firings = 0, applied = 0;

@@ -28,6 +28,8 @@ internal sealed record TrainSettings
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
+    public NoiseLevel MaxNoise { get; init; } = NoiseLevel.Medium;
+    public bool Schedule { get; init; } = true;
     public bool Dgg { get; init; } = true;
     public int MaxReuse { get; init; } = 2;
     public int EvalEpisodes { get; init; } = 48;
@@ -83,7 +85,7 @@ internal static class TrainJob
         var phase = await RlPhase.RunAsync(model, tokenizer, template, suites, new RlPhaseSettings
         {
             Steps = s.RlSteps, Minutes = s.RlMinutes, GroupSize = s.GroupSize, TasksPerStep = s.TasksPerStep, LearningRate = s.RlLearningRate,
-            Noise = s.Noise, NoisyFraction = s.NoisyFraction, InitialNoise = s.InitialNoise, Dgg = s.Dgg, MaxReuse = s.MaxReuse,
+            Noise = s.Noise, NoisyFraction = s.NoisyFraction, InitialNoise = s.InitialNoise, MaxNoise = s.MaxNoise, Schedule = s.Schedule, Dgg = s.Dgg, MaxReuse = s.MaxReuse,
             MaxTurns = s.MaxTurns, MaxPositions = s.MaxPositions, Seed = s.Seed, Checkpoint = checkpoint, Metadata = metadata,
         }, log, console, "rl", clock, cancellationToken);
         steps.AddRange(phase.Steps);
@@ -127,7 +129,8 @@ internal static class TrainJob
     {
         ["suites"] = string.Join(",", s.Suites), ["scale"] = s.Scale.ToString(), ["sft_steps"] = s.SftSteps.ToString(),
         ["rl_steps"] = s.RlSteps.ToString(), ["group_size"] = s.GroupSize.ToString(), ["tasks_per_step"] = s.TasksPerStep.ToString(),
-        ["noise"] = s.Noise ? $"curriculum from {s.InitialNoise}, {s.NoisyFraction:P0} of each group" : "off",
+        ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" : "off",
+        ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
         ["dgg"] = s.Dgg ? $"on, K = {s.MaxReuse}" : $"off, K = {s.MaxReuse}", ["seed"] = s.Seed.ToString(),
     };
 

@@ -58,6 +58,7 @@ public sealed class AgentRlTrainer
     private readonly PolicyGradientTrainer _trainer;
     private readonly AdvantageEstimator _advantages;
     private readonly NoiseCurriculum? _curriculum;
+    private readonly SuiteScheduler? _scheduler;
     private int _nextSuite;
 
     /// <summary>Creates the trainer.</summary>
@@ -70,9 +71,11 @@ public sealed class AgentRlTrainer
     /// <param name="options">Options.</param>
     /// <param name="advantages">The advantage estimator (null: GRPO with std normalisation).</param>
     /// <param name="curriculum">The noise curriculum (null: every rollout is clean).</param>
+    /// <param name="scheduler">Shares the tasks of a step between the suites (null: round-robin); its suites must be
+    /// <paramref name="suites"/>' names, in order.</param>
     public AgentRlTrainer(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
         Func<Trajectory, RewardBreakdown> reward, PolicyGradientTrainer trainer, AgentRlOptions options,
-        AdvantageEstimator? advantages = null, NoiseCurriculum? curriculum = null)
+        AdvantageEstimator? advantages = null, NoiseCurriculum? curriculum = null, SuiteScheduler? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -93,6 +96,9 @@ public sealed class AgentRlTrainer
         _trainer = trainer;
         _advantages = advantages ?? new GrpoAdvantageEstimator();
         _curriculum = curriculum;
+        if (scheduler is not null && !scheduler.Suites.SequenceEqual(suites.Select(x => x.Suite)))
+            throw new ArgumentException("The scheduler's suites must be the trainer's suites, in order.", nameof(scheduler));
+        _scheduler = scheduler;
         Options = options;
         Random = new DeterministicRandom(options.Seed);
     }
@@ -108,6 +114,9 @@ public sealed class AgentRlTrainer
 
     /// <summary>The policy-gradient trainer.</summary>
     public PolicyGradientTrainer PolicyTrainer => _trainer;
+
+    /// <summary>The suite scheduler, if any.</summary>
+    public SuiteScheduler? Scheduler => _scheduler;
 
     /// <summary>The noise curriculum, if any.</summary>
     public NoiseCurriculum? Curriculum => _curriculum;
@@ -141,8 +150,16 @@ public sealed class AgentRlTrainer
         var episodes = new List<AgentEpisode>();
         for (int t = 0; t < Options.TasksPerStep; t++)
         {
-            var suite = _suites[_nextSuite];
-            _nextSuite = (_nextSuite + 1) % _suites.Count;
+            ITaskSuite suite;
+            if (_scheduler is not null)
+            {
+                suite = _suites[_scheduler.Next(Random)];
+            }
+            else
+            {
+                suite = _suites[_nextSuite];
+                _nextSuite = (_nextSuite + 1) % _suites.Count;
+            }
             var task = suite.SampleTraining(Random, 1)[0];
             bool[] noisy = _curriculum is null ? new bool[Options.GroupSize] : [.. _curriculum.SelectNoisyRollouts(Options.GroupSize)];
             plan.Add((suite, task, noisy));
@@ -177,6 +194,11 @@ public sealed class AgentRlTrainer
             bool dropped = Options.DynamicSampling && advantages.All(a => a == 0);
             groups.Add(new RolloutGroup(suite.Suite, task, [.. runs.Select((r, i) => new Rollout(r, noisy[i], rewards[i], advantages[i]))], dropped));
             for (int i = 0; i < runs.Length; i++) _curriculum?.Record(noisy[i], runs[i].Success);
+        }
+        if (_scheduler is not null)
+        {
+            foreach (var bySuite in groups.GroupBy(g => g.Suite))
+                _scheduler.Record(bySuite.Key, bySuite.SelectMany(g => g.Rollouts).Average(r => r.Trajectory.Success ? 1.0 : 0.0));
         }
         return groups;
     }
