@@ -100,4 +100,25 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(0, arms.GetProperty("generation_only").GetProperty("verification_steps").GetInt32());
         Assert.Equal(2, arms.GetProperty("generation_and_verification").GetProperty("generation_steps").GetInt32());
     }
+
+    [Fact]
+    public void A_resumed_run_logs_the_same_rl_steps_as_an_uninterrupted_one()
+    {
+        var straight = Path.Combine(_root, "straight");
+        Assert.Equal(0, Run(["train", "--out", straight, .. Budget(4)]));
+
+        // The same run stopped after two RL steps (its last checkpoint), then resumed to four.
+        var resumed = Path.Combine(_root, "resumed");
+        Assert.Equal(0, Run(["train", "--out", resumed, .. Budget(2)]));
+        Assert.Equal(0, Run(["train", "--out", resumed, "--resume", .. Budget(4)]));
+
+        double[] Rewards(string dir) => [.. File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement).Where(e => e.GetProperty("phase").GetString() == "rl")
+            .Select(e => e.GetProperty("reward_mean").GetDouble())];
+        Assert.Equal(4, Rewards(straight).Length);
+        Assert.Equal(Rewards(straight), Rewards(resumed));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "checkpoint", "model.safetensors")), File.ReadAllBytes(Path.Combine(resumed, "checkpoint", "model.safetensors")));
+    }
+
+    private static string[] Budget(int rlSteps) => [.. s_tiny.Select((a, i) => i > 0 && s_tiny[i - 1] == "--rl-steps" ? rlSteps.ToString() : a)];
 }

@@ -29,6 +29,7 @@ internal sealed class TrainOptions
     public Option<int> EvalEpisodes { get; } = new("--eval-episodes") { Description = "Held-out tasks per suite, evaluated clean and noisy", DefaultValueFactory = _ => s_defaults.EvalEpisodes };
     public Option<NoiseLevel> EvalNoise { get; } = new("--eval-noise") { Description = "Tool noise of the noisy evaluation", DefaultValueFactory = _ => s_defaults.EvalNoise };
     public Option<string?> From { get; } = new("--from") { Description = "Start RL from this checkpoint instead of an SFT warm start" };
+    public Option<bool> Resume { get; } = new("--resume") { Description = "Continue the interrupted run in --out from its last complete checkpoint" };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything", DefaultValueFactory = _ => s_defaults.Seed };
     public Option<int> Merges { get; } = new("--merges") { Description = "Byte-pair merges fitted on the demonstrations (0 = byte-level tokens)", DefaultValueFactory = _ => s_defaults.Merges };
     public Option<int> MaxPositions { get; } = new("--max-positions") { Description = "Context length of the policy (longer demonstrations are dropped)", DefaultValueFactory = _ => s_defaults.MaxPositions };
@@ -37,7 +38,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SftSteps, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Seed, Merges, MaxPositions, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SftSteps, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Json })
             command.Options.Add(o);
     }
 
@@ -63,6 +64,7 @@ internal sealed class TrainOptions
         EvalEpisodes = parse.GetValue(EvalEpisodes),
         EvalNoise = parse.GetValue(EvalNoise),
         StartFrom = parse.GetValue(From),
+        Resume = parse.GetValue(Resume),
         Seed = parse.GetValue(Seed),
         Merges = parse.GetValue(Merges),
         MaxPositions = parse.GetValue(MaxPositions),

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Agentic.Core.Agents;
 using Agentic.Core.Chat;
 using Agentic.Core.Tokenization;
@@ -34,6 +35,8 @@ internal sealed record RlPhaseSettings
     public int MaxPositions { get; init; } = 512;
     public ulong Seed { get; init; } = 1;
     public string? Checkpoint { get; init; }
+    /// <summary>A checkpoint written by an earlier run of this phase (weights, optimizer, run state) to continue from.</summary>
+    public string? ResumeFrom { get; init; }
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 }
 
@@ -61,8 +64,22 @@ internal static class RlPhase
             new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed },
             new GrpoAdvantageEstimator(), curriculum, p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null);
 
-        var steps = new List<RlStepMetrics>();
         int samples = 0, firings = 0, applied = 0;
+        if (p.ResumeFrom is { } resume)
+        {
+            PolicyCheckpoint.RestoreTrainer(resume, policyTrainer);
+            var state = PolicyCheckpoint.ReadRunState(resume) ?? throw new CheckpointException($"Checkpoint '{resume}' holds no RL run state.");
+            rl.SetState(JsonSerializer.Deserialize<AgentRlState>(state) ?? throw new CheckpointException($"Checkpoint '{resume}' has an empty RL run state."));
+            if (log is not null && File.Exists(log.MetricsPath))
+            {
+                var earlier = TrainingRunLog.ReadJsonl(log.MetricsPath).Where(m => m.Phase == "rl" && m.Step <= rl.StepCount).ToArray();
+                samples = earlier.LastOrDefault()?.Samples ?? 0;
+                firings = earlier.Count(m => m.GateFired);
+                applied = earlier.Sum(m => m.ReuseIndex);
+            }
+            console.MarkupLine($"resuming RL at step {rl.StepCount} from {Markup.Escape(resume)}");
+        }
+        var steps = new List<RlStepMetrics>();
         bool cancelled = false;
         Exception? error = null;
         var clock = Stopwatch.StartNew();
@@ -97,14 +114,18 @@ internal static class RlPhase
                     steps.Add(metrics);
                     bar.Increment(1);
                     bar.Description = $"{label} step {step.Step} reward {step.RewardMean:F2} clean {step.SuccessClean:P0} noisy {(step.SuccessNoisy is { } n ? n.ToString("P0") : "-")} noise {step.NoiseLevel}";
-                    if (p.Checkpoint is not null && step.Step % 10 == 0) PolicyCheckpoint.Save(p.Checkpoint, model, tokenizer, metadata: p.Metadata);
+                    if (p.Checkpoint is not null && step.Step % 10 == 0) Save(p, model, tokenizer, policyTrainer, rl);
                 }
                 bar.Value = bar.MaxValue;
             });
-        if (p.Checkpoint is not null) PolicyCheckpoint.Save(p.Checkpoint, model, tokenizer, metadata: p.Metadata);
+        if (p.Checkpoint is not null) Save(p, model, tokenizer, policyTrainer, rl);
         if (error is not null) console.MarkupLine($"[red]RL stopped:[/] {Markup.Escape(error.Message)} (the last good checkpoint is kept)");
         return new RlPhaseResult(steps, samples, firings, applied, curriculum?.Level ?? NoiseLevel.None, clock.Elapsed.TotalSeconds, cancelled, error);
     }
+
+    /// <summary>The last good state: weights, AdamW moments and the run state, written atomically.</summary>
+    private static void Save(RlPhaseSettings p, MoeCausalLM model, ByteLevelTokenizer tokenizer, PolicyGradientTrainer trainer, AgentRlTrainer rl) =>
+        PolicyCheckpoint.Save(p.Checkpoint!, model, tokenizer, trainer, p.Metadata, JsonSerializer.Serialize(rl.GetState()));
 
     private static RlStepMetrics Metrics(AgentRlStep step, int samples, double seconds)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Agentic.Rl.Checkpoints;
 using Agentic.Rl.Reporting;
 using Agentic.Training.Noise;
@@ -11,20 +12,20 @@ namespace Agentic.Cli.Jobs;
 internal sealed record TrainSettings
 {
     public string OutputDirectory { get; init; } = "runs/train";
-    public IReadOnlyList<string> Suites { get; init; } = ["tooluse", "searchqa", "shop"];
+    public IReadOnlyList<string> Suites { get; init; } = ["tooluse", "searchqa", "longcontext"];
     public SuiteScale Scale { get; init; } = SuiteScale.Small;
     public int DemonstrationsPerSuite { get; init; } = 600;
     public double NoisyDemonstrationFraction { get; init; } = 0.3;
     public NoiseLevel DemonstrationNoise { get; init; } = NoiseLevel.Medium;
-    public int SftSteps { get; init; } = 400;
+    public int SftSteps { get; init; } = 2000;
     public int SftBatchSize { get; init; } = 16;
     public double SftLearningRate { get; init; } = 3e-3;
-    public double SftMinutes { get; init; } = 5;
-    public int RlSteps { get; init; } = 40;
-    public double RlMinutes { get; init; } = 6;
+    public double SftMinutes { get; init; } = 7;
+    public int RlSteps { get; init; } = 100;
+    public double RlMinutes { get; init; } = 4;
     public int GroupSize { get; init; } = 8;
-    public int TasksPerStep { get; init; } = 3;
-    public double RlLearningRate { get; init; } = 2e-4;
+    public int TasksPerStep { get; init; } = 6;
+    public double RlLearningRate { get; init; } = 1e-4;
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
@@ -32,13 +33,14 @@ internal sealed record TrainSettings
     public bool Schedule { get; init; } = true;
     public bool Dgg { get; init; } = true;
     public int MaxReuse { get; init; } = 2;
-    public int EvalEpisodes { get; init; } = 48;
+    public int EvalEpisodes { get; init; } = 64;
     public NoiseLevel EvalNoise { get; init; } = NoiseLevel.Medium;
     public int MaxPositions { get; init; } = 512;
     public int Merges { get; init; } = 1024;
     public int MaxTurns { get; init; } = 8;
     public ulong Seed { get; init; } = 1;
     public string? StartFrom { get; init; }
+    public bool Resume { get; init; }
     public string Command { get; init; } = "agentic train";
 }
 
@@ -63,30 +65,48 @@ internal static class TrainJob
         {
             ["task"] = string.Join(",", s.Suites), ["scale"] = s.Scale.ToString(), [SuiteSftJob.TemplateToolsKey] = "false",
         };
-        using var log = new TrainingRunLog(s.OutputDirectory);
+        // --resume continues the run in the output folder: from its RL checkpoint (weights, optimizer, run state) when
+        // there is one, else from its SFT checkpoint; completed evaluations are read back, not redone.
+        var sftEvalPath = Path.Combine(s.OutputDirectory, "sft_eval.json");
+        string? resumeFrom = null;
+        if (s.Resume && Directory.Exists(checkpoint) && PolicyCheckpoint.ReadRunState(checkpoint) is not null && File.Exists(sftEvalPath)) resumeFrom = checkpoint;
+        else if (s.Resume && Directory.Exists(Path.Combine(s.OutputDirectory, "sft"))) s = s with { StartFrom = Path.Combine(s.OutputDirectory, "sft") };
+        if (resumeFrom is not null) TrimMetrics(Path.Combine(s.OutputDirectory, "metrics.jsonl"), JsonSerializer.Deserialize<Agentic.Rl.Rollouts.AgentRlState>(PolicyCheckpoint.ReadRunState(resumeFrom)!)!.Step);
+        using var log = new TrainingRunLog(s.OutputDirectory, new TrainingRunLogOptions { Append = s.Resume });
         var steps = new List<RlStepMetrics>();
 
         // 1. Policy: trained from scratch on demonstrations, or loaded.
-        var warm = await WarmStart.RunAsync(s, suites, metadata, log, console, clock, cancellationToken);
+        var warm = resumeFrom is null ? await WarmStart.RunAsync(s, suites, metadata, log, console, clock, cancellationToken) : Resumed(resumeFrom);
         var (model, tokenizer, template, sftSteps, cancelled) = (warm.Model, warm.Tokenizer, warm.Template, warm.Steps, warm.Cancelled);
-        PolicyCheckpoint.Save(checkpoint, model, tokenizer, metadata: metadata);
+        if (resumeFrom is null) PolicyCheckpoint.Save(checkpoint, model, tokenizer, metadata: metadata);
         using var _ = model;
         if (cancelled) return new TrainReport([], clock.Elapsed.TotalSeconds, sftSteps, 0, 0, 0, 0, checkpoint, s.OutputDirectory, true);
 
         // 2. Held-out evaluation of the warm start.
-        var before = new Dictionary<string, CleanNoisy>();
-        foreach (var suite in suites)
+        Dictionary<string, double[]> before;
+        if (resumeFrom is not null)
         {
-            console.MarkupLine($"evaluating the SFT policy on {suite.Suite} ({s.EvalEpisodes} held-out tasks, clean and {s.EvalNoise} noise)...");
-            before[suite.Suite] = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken);
+            before = JsonSerializer.Deserialize<Dictionary<string, double[]>>(File.ReadAllText(sftEvalPath))!;
         }
+        else
+        {
+            before = [];
+            foreach (var suite in suites)
+            {
+                console.MarkupLine($"evaluating the SFT policy on {suite.Suite} ({s.EvalEpisodes} held-out tasks, clean and {s.EvalNoise} noise)...");
+                var r = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken);
+                before[suite.Suite] = [r.Clean.Success, r.Noisy.Success];
+            }
+            File.WriteAllText(sftEvalPath, JsonSerializer.Serialize(before));
+        }
+        steps.AddRange(TrainingRunLog.ReadJsonl(log.MetricsPath).Where(m => m.Phase == "rl" && resumeFrom is not null));
 
         // 3. GRPO with the noise curriculum and DGG.
         var phase = await RlPhase.RunAsync(model, tokenizer, template, suites, new RlPhaseSettings
         {
             Steps = s.RlSteps, Minutes = s.RlMinutes, GroupSize = s.GroupSize, TasksPerStep = s.TasksPerStep, LearningRate = s.RlLearningRate,
             Noise = s.Noise, NoisyFraction = s.NoisyFraction, InitialNoise = s.InitialNoise, MaxNoise = s.MaxNoise, Schedule = s.Schedule, Dgg = s.Dgg, MaxReuse = s.MaxReuse,
-            MaxTurns = s.MaxTurns, MaxPositions = s.MaxPositions, Seed = s.Seed, Checkpoint = checkpoint, Metadata = metadata,
+            MaxTurns = s.MaxTurns, MaxPositions = s.MaxPositions, Seed = s.Seed, Checkpoint = checkpoint, Metadata = metadata, ResumeFrom = resumeFrom,
         }, log, console, "rl", clock, cancellationToken);
         steps.AddRange(phase.Steps);
         if (phase.Cancelled)
@@ -99,7 +119,7 @@ internal static class TrainJob
             console.MarkupLine($"evaluating the RL policy on {suite.Suite}...");
             var after = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken);
             var b = before[suite.Suite];
-            results.Add(new SuiteResult(suite.Suite, b.Clean.Success, b.Noisy.Success, after.Clean.Success, after.Noisy.Success, s.EvalEpisodes));
+            results.Add(new SuiteResult(suite.Suite, b[0], b[1], after.Clean.Success, after.Noisy.Success, s.EvalEpisodes).WithWilsonIntervals());
         }
 
         var plot = Path.Combine(s.OutputDirectory, "plot.png");
@@ -123,6 +143,23 @@ internal static class TrainJob
         TrainingReport.WriteMarkdown(Path.Combine(s.OutputDirectory, "report.md"), data);
         TrainingReport.WriteJson(Path.Combine(s.OutputDirectory, "report.json"), data);
         return new TrainReport(results, clock.Elapsed.TotalSeconds, sftSteps, phase.Steps.Count, phase.Samples, phase.GateFirings, phase.UpdatesApplied, checkpoint, s.OutputDirectory, false);
+    }
+
+    /// <summary>Drops the RL records after the checkpoint's step (they are redone), so the resumed log has each step once.</summary>
+    private static void TrimMetrics(string path, int step)
+    {
+        if (!File.Exists(path)) return;
+        var kept = TrainingRunLog.ReadJsonl(path).Where(m => m.Phase != "rl" || m.Step <= step)
+            .Select(m => JsonSerializer.Serialize(m, TrainingRunLog.JsonOptions)).ToArray();
+        var tmp = path + ".tmp";
+        File.WriteAllLines(tmp, kept);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static WarmStartResult Resumed(string checkpoint)
+    {
+        var loaded = PolicyCheckpoint.Load(checkpoint);
+        return new WarmStartResult(loaded.Model, loaded.Tokenizer, WarmStart.Template(loaded.Tokenizer), 0, false, loaded.Directory);
     }
 
     private static Dictionary<string, string> Config(TrainSettings s) => new()

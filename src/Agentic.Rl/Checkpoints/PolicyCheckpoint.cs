@@ -33,6 +33,7 @@ public static class PolicyCheckpoint
 {
     private const int FormatVersion = 1;
     private const string ManifestFile = "manifest.json";
+    private const string RunStateFile = "run_state.json";
     private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
 
     /// <summary>Saves the model (and optionally the trainer) to <paramref name="directory"/>, atomically.</summary>
@@ -41,7 +42,37 @@ public static class PolicyCheckpoint
         MoeCausalLM model,
         ByteLevelTokenizer tokenizer,
         SftTrainer? trainer = null,
-        IReadOnlyDictionary<string, string>? metadata = null)
+        IReadOnlyDictionary<string, string>? metadata = null) =>
+        SaveCore(directory, model, tokenizer, trainer, metadata, runState: null);
+
+    /// <summary>
+    /// Saves the model, the policy-gradient trainer's optimizer state and an optional run state (for example an
+    /// <c>AgentRlState</c> as JSON, written to <c>run_state.json</c>) to <paramref name="directory"/>, atomically.
+    /// </summary>
+    public static void Save(
+        string directory,
+        MoeCausalLM model,
+        ByteLevelTokenizer tokenizer,
+        PolicyGradientTrainer trainer,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        string? runState = null)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        SaveCore(directory, model, tokenizer, trainer, metadata, runState);
+    }
+
+    /// <summary>The run state saved with the checkpoint (<c>run_state.json</c>), or null when there is none.</summary>
+    /// <exception cref="CheckpointException">The folder is missing, incomplete or corrupt.</exception>
+    public static string? ReadRunState(string directory)
+    {
+        directory = Resolve(directory);
+        VerifyManifest(directory);
+        var path = Path.Combine(directory, RunStateFile);
+        return File.Exists(path) ? File.ReadAllText(path) : null;
+    }
+
+    private static void SaveCore(string directory, MoeCausalLM model, ByteLevelTokenizer tokenizer, ITrainerState? trainer,
+        IReadOnlyDictionary<string, string>? metadata, string? runState)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(model);
@@ -57,7 +88,8 @@ public static class PolicyCheckpoint
             File.WriteAllText(Path.Combine(tmp, "tokenizer.json"), tokenizer.ToJson());
             var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { ["format"] = "pt" };
             SafeTensorsFile.Write(Path.Combine(tmp, "model.safetensors"), StateTensors(model), meta);
-            if (trainer is not null) WriteTrainer(tmp, model, trainer);
+            if (trainer is not null) WriteTrainer(tmp, trainer);
+            if (runState is not null) File.WriteAllText(Path.Combine(tmp, RunStateFile), runState);
             WriteManifest(tmp);
             Replace(tmp, directory);
         }
@@ -68,7 +100,7 @@ public static class PolicyCheckpoint
         }
     }
 
-    /// <summary>Loads a policy saved by <see cref="Save"/>.</summary>
+    /// <summary>Loads a policy saved by <c>Save</c>.</summary>
     /// <exception cref="CheckpointException">The folder is missing, incomplete, corrupt, or inconsistent.</exception>
     public static LoadedPolicy Load(string directory)
     {
@@ -106,6 +138,19 @@ public static class PolicyCheckpoint
     public static void RestoreTrainer(string directory, SftTrainer trainer)
     {
         ArgumentNullException.ThrowIfNull(trainer);
+        RestoreCore(directory, trainer);
+    }
+
+    /// <summary>Restores the optimizer moments and update count saved with the checkpoint into <paramref name="trainer"/>.</summary>
+    /// <exception cref="CheckpointException">No trainer state was saved, or it does not match the model.</exception>
+    public static void RestoreTrainer(string directory, PolicyGradientTrainer trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        RestoreCore(directory, trainer);
+    }
+
+    private static void RestoreCore(string directory, ITrainerState trainer)
+    {
         directory = Resolve(directory);
         VerifyManifest(directory);
         var statePath = Path.Combine(directory, "trainer_state.json");
@@ -133,7 +178,7 @@ public static class PolicyCheckpoint
             // state_dict() may hand out copies: load the edited dictionary back into the optimizer.
             trainer.Optimizer.load_state_dict(stateDict);
             trainer.StepCount = step;
-            trainer.Random.SetState(new RandomState(rng[0], rng[1], rng[2], rng[3]));
+            if (rng.Length == 4) trainer.Random?.SetState(new RandomState(rng[0], rng[1], rng[2], rng[3]));
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or SafeTensorsFormatException or KeyNotFoundException
                                        or InvalidOperationException or NullReferenceException or JsonException)
@@ -189,7 +234,7 @@ public static class PolicyCheckpoint
         target.copy_(source);
     }
 
-    private static void WriteTrainer(string folder, MoeCausalLM model, SftTrainer trainer)
+    private static void WriteTrainer(string folder, ITrainerState trainer)
     {
         var adamStates = trainer.Optimizer.state_dict().State;
         var names = trainer.ModelParameterNames;
@@ -203,12 +248,12 @@ public static class PolicyCheckpoint
             tensors.Add(ToSafeTensor($"{names[i]}.exp_avg_sq", s.exp_avg_sq));
         }
         SafeTensorsFile.Write(Path.Combine(folder, "optimizer.safetensors"), tensors);
-        var rng = trainer.Random.GetState();
+        ulong[] rng = trainer.Random?.GetState() is { } r ? [r.S0, r.S1, r.S2, r.S3] : [];
         var state = new JsonObject
         {
             ["step"] = trainer.StepCount,
             ["adam_step"] = adamStep,
-            ["rng"] = new JsonArray(new[] { rng.S0, rng.S1, rng.S2, rng.S3 }.Select(v => (JsonNode)v.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray()),
+            ["rng"] = new JsonArray(rng.Select(v => (JsonNode)v.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray()),
             ["options"] = JsonSerializer.SerializeToNode(trainer.Options),
         };
         File.WriteAllText(Path.Combine(folder, "trainer_state.json"), state.ToJsonString(s_indented));

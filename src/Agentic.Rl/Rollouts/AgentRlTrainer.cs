@@ -12,6 +12,19 @@ using Agentic.Training.Noise;
 
 namespace Agentic.Rl.Rollouts;
 
+/// <summary>
+/// Everything an <see cref="AgentRlTrainer"/> needs, besides the weights and the optimizer, to continue a run exactly:
+/// steps taken, the random stream, the suite cursor, the scheduler's running success, the noise curriculum's JSON state
+/// and the gradient gate's window.
+/// </summary>
+/// <param name="Step">Steps taken.</param>
+/// <param name="Random">State of the task/seed stream (four words).</param>
+/// <param name="SuiteCursor">Next suite of round-robin sampling.</param>
+/// <param name="Scheduler">The scheduler's state, if any.</param>
+/// <param name="Curriculum">The curriculum's JSON state, if any.</param>
+/// <param name="Gate">The gradient gate's state.</param>
+public sealed record AgentRlState(int Step, ulong[] Random, int SuiteCursor, double[]? Scheduler, string? Curriculum, double[] Gate);
+
 /// <summary>What one step of <see cref="AgentRlTrainer"/> did.</summary>
 /// <param name="Step">One-based step number.</param>
 /// <param name="Groups">The groups rolled out (dropped ones included, flagged).</param>
@@ -123,6 +136,29 @@ public sealed class AgentRlTrainer
 
     /// <summary>Index of the suite the next task is drawn from (part of the run's state).</summary>
     public int SuiteCursor { get => _nextSuite; set => _nextSuite = ((value % _suites.Count) + _suites.Count) % _suites.Count; }
+
+    /// <summary>The run state (see <see cref="AgentRlState"/>); save it next to the weights and optimizer.</summary>
+    public AgentRlState GetState()
+    {
+        var r = Random.GetState();
+        return new AgentRlState(StepCount, [r.S0, r.S1, r.S2, r.S3], _nextSuite, _scheduler?.GetState(), _curriculum?.ToJson(), _trainer.Gate.GetState());
+    }
+
+    /// <summary>Restores a state from <see cref="GetState"/>.</summary>
+    /// <exception cref="ArgumentException">The state does not fit this trainer (a missing curriculum or scheduler state, a bad random state).</exception>
+    public void SetState(AgentRlState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Random is not { Length: 4 }) throw new ArgumentException("The random state needs four words.", nameof(state));
+        if ((_curriculum is null) != (state.Curriculum is null)) throw new ArgumentException("The state and the trainer disagree on the noise curriculum.", nameof(state));
+        if ((_scheduler is null) != (state.Scheduler is null)) throw new ArgumentException("The state and the trainer disagree on the suite scheduler.", nameof(state));
+        Random.SetState(new RandomState(state.Random[0], state.Random[1], state.Random[2], state.Random[3]));
+        StepCount = state.Step;
+        SuiteCursor = state.SuiteCursor;
+        if (state.Scheduler is not null) _scheduler!.SetState(state.Scheduler);
+        if (state.Curriculum is not null) _curriculum!.RestoreJson(state.Curriculum);
+        _trainer.Gate.SetState(state.Gate);
+    }
 
     /// <summary>Rolls out one batch of groups and trains on it.</summary>
     /// <param name="cancellationToken">Cancels the rollouts (the update itself is not interrupted).</param>

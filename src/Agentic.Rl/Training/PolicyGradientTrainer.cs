@@ -47,7 +47,7 @@ public sealed record PolicyGradientResult(IReadOnlyList<PolicyUpdate> Updates, i
 /// is not reused again (Dynamic Gradient Gating). A NaN or infinite loss or gradient stops the step with
 /// <see cref="NonFiniteLossException"/> and leaves the weights and optimizer unchanged.
 /// </summary>
-public sealed class PolicyGradientTrainer : IDisposable
+public sealed class PolicyGradientTrainer : IDisposable, Checkpoints.ITrainerState
 {
     private readonly MoeCausalLM _model;
     private readonly MoeCausalLM? _reference;
@@ -55,6 +55,7 @@ public sealed class PolicyGradientTrainer : IDisposable
     private readonly AdamW _optimizer;
     private readonly Parameter[] _parameters;
     private readonly ClippedPolicyLoss _loss;
+    private readonly string[] _parameterNames;
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="model">The policy to train.</param>
@@ -79,6 +80,7 @@ public sealed class PolicyGradientTrainer : IDisposable
         _loss = loss ?? new ClippedPolicyLoss(options.Loss);
         var named = model.named_parameters().ToArray();
         _parameters = named.Select(p => p.parameter).ToArray();
+        _parameterNames = named.Select(p => p.name).ToArray();
         _optimizer = optim.AdamW(_parameters, options.LearningRate, options.Beta1, options.Beta2, weight_decay: options.WeightDecay);
     }
 
@@ -90,6 +92,12 @@ public sealed class PolicyGradientTrainer : IDisposable
 
     /// <summary>Optimizer updates applied so far.</summary>
     public int StepCount { get; private set; }
+
+    AdamW Checkpoints.ITrainerState.Optimizer => _optimizer;
+    IReadOnlyList<string> Checkpoints.ITrainerState.ModelParameterNames => _parameterNames;
+    int Checkpoints.ITrainerState.StepCount { get => StepCount; set => StepCount = value; }
+    Agentic.Core.Randomness.DeterministicRandom? Checkpoints.ITrainerState.Random => null;
+    object Checkpoints.ITrainerState.Options => Options;
 
     /// <summary>Trains on one rollout batch: up to <see cref="PolicyGradientOptions.MaxReuse"/> updates, stopped early by the gate.</summary>
     /// <param name="samples">The batch.</param>

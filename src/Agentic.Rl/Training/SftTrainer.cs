@@ -29,7 +29,7 @@ public sealed class NonFiniteLossException : Exception
 /// cosine decay, global gradient-norm clipping, and the router-bias update after each step. One dispose scope per
 /// step keeps TorchSharp memory flat across steps.
 /// </summary>
-public sealed class SftTrainer : IDisposable
+public sealed class SftTrainer : IDisposable, Checkpoints.ITrainerState
 {
     private readonly MoeCausalLM _model;
     private readonly int _padTokenId;
@@ -69,6 +69,12 @@ public sealed class SftTrainer : IDisposable
 
     /// <summary>Names of the optimized parameters, in optimizer order.</summary>
     internal IReadOnlyList<string> ModelParameterNames { get; }
+
+    AdamW Checkpoints.ITrainerState.Optimizer => _optimizer;
+    IReadOnlyList<string> Checkpoints.ITrainerState.ModelParameterNames => ModelParameterNames;
+    int Checkpoints.ITrainerState.StepCount { get => StepCount; set => StepCount = value; }
+    DeterministicRandom? Checkpoints.ITrainerState.Random => Random;
+    object Checkpoints.ITrainerState.Options => Options;
 
     /// <summary>Draws a batch of <see cref="SftOptions.BatchSize"/> examples (with replacement) from the trainer's stream.</summary>
     public IReadOnlyList<TokenizedConversation> SampleBatch(IReadOnlyList<TokenizedConversation> data)

@@ -1,0 +1,147 @@
+using System.Text.Json;
+using Agentic.Core.Agents;
+using Agentic.Core.Chat;
+using Agentic.Core.Tokenization;
+using Agentic.Rl.Checkpoints;
+using Agentic.Rl.Gating;
+using Agentic.Rl.Modeling;
+using Agentic.Rl.Rewards;
+using Agentic.Rl.Rollouts;
+using Agentic.Rl.Tests.Modeling;
+using Agentic.Rl.Training;
+using Agentic.Training.Noise;
+using Microsoft.Extensions.AI;
+
+#pragma warning disable AGENTIC030
+
+namespace Agentic.Rl.Tests.Rollouts;
+
+public sealed class AgentRlTrainerTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "agentic-rl-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    /// <summary>A one-turn world: the agent must say a given letter.</summary>
+    private sealed class EchoSuite(string name) : ITaskSuite
+    {
+        public string Suite => name;
+
+        public IReadOnlyList<AgentTask> SampleTraining(Random random, int count) =>
+            [.. Enumerable.Range(0, count).Select(_ => new AgentTask($"{name}-{random.Next(1000)}", name, $"Say {(char)('a' + random.Next(3))}."))];
+
+        public IReadOnlyList<AgentTask> HeldOut(int count) => SampleTraining(new Random(7), count);
+
+        public AgentEnvironment CreateEnvironment() => new EchoEnvironment();
+
+        public IChatClient CreateExpert() => throw new NotSupportedException();
+    }
+
+    private sealed class EchoEnvironment : AgentEnvironment
+    {
+        private string _word = "";
+
+        public override IReadOnlyList<AIFunction> Tools => [];
+
+        public override ValueTask<IReadOnlyList<ChatMessage>> ResetAsync(AgentTask task, ulong seed, CancellationToken cancellationToken = default)
+        {
+            _word = task.Instruction[4..5];
+            return ValueTask.FromResult<IReadOnlyList<ChatMessage>>([new ChatMessage(ChatRole.User, task.Instruction)]);
+        }
+
+        public override ValueTask<EnvironmentStep> StepAsync(AgentAction action, CancellationToken cancellationToken = default)
+        {
+            double success = action.Message.Text.Contains(_word, StringComparison.Ordinal) ? 1 : 0;
+            return ValueTask.FromResult(new EnvironmentStep([], success, true, new Dictionary<string, double> { ["success"] = success }));
+        }
+    }
+
+    private sealed class Run : IDisposable
+    {
+        public Run(MoeCausalLM model, ByteLevelTokenizer tokenizer)
+        {
+            Model = model;
+            Tokenizer = tokenizer;
+            Template = new ChatTemplate(tokenizer);
+            Policy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = 3e-3, MaxReuse = 2 }, new DynamicGradientGate(new DynamicGradientGateOptions { WindowSize = 2 }));
+            ITaskSuite[] suites = [new EchoSuite("echo1"), new EchoSuite("echo2")];
+            var reward = new CompositeReward((new OutcomeReward(), 1.0));
+            Trainer = new AgentRlTrainer(model, tokenizer, Template, suites, t => reward.Compute(t), Policy,
+                new AgentRlOptions { GroupSize = 4, TasksPerStep = 3, MaxTurns = 1, MaxNewTokensPerTurn = 3, MaxTokens = 120, Seed = 11, DynamicSampling = false },
+                curriculum: new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Window = 4, MinCleanSuccess = 0, Seed = 3 }),
+                scheduler: new SuiteScheduler(["echo1", "echo2"]));
+        }
+
+        public MoeCausalLM Model { get; }
+        public ByteLevelTokenizer Tokenizer { get; }
+        public ChatTemplate Template { get; }
+        public PolicyGradientTrainer Policy { get; }
+        public AgentRlTrainer Trainer { get; }
+
+        public void Dispose()
+        {
+            Policy.Dispose();
+            Model.Dispose();
+        }
+    }
+
+    private static MoeCausalLM NewModel() => new(TinyModels.Config(vocab: 288) with { MaxPositionEmbeddings = 128 }, seed: 4);
+
+    private static float[] Weights(MoeCausalLM model) => [.. model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray())];
+
+    [Fact]
+    public async Task A_step_rolls_out_groups_with_noisy_subsets_and_trains_only_on_policy_tokens()
+    {
+        using var run = new Run(NewModel(), ByteLevelTokenizer.CreateDefault());
+        var step = await run.Trainer.StepAsync();
+        Assert.Equal(3, step.Groups.Count);
+        Assert.All(step.Groups, g => Assert.Equal(4, g.Rollouts.Count));
+        Assert.All(step.Groups, g => Assert.Equal(2, g.Rollouts.Count(r => r.Noisy)));
+        foreach (var r in step.Rollouts)
+        {
+            var t = r.Trajectory;
+            Assert.Equal(t.TokenIds.Length, t.LossMask.Length);
+            Assert.DoesNotContain(true, t.LossMask.Take(t.PromptLength));
+            Assert.InRange(t.LossMask.Count(m => m), 1, 3);
+            Assert.True(t.LogProbs.Where((_, i) => t.LossMask[i]).All(lp => lp <= 0));
+        }
+        // Advantages are computed per group and per subgroup (clean / noisy): each subgroup sums to zero.
+        foreach (var g in step.Groups)
+            foreach (var sub in g.Rollouts.GroupBy(r => r.Noisy))
+                Assert.Equal(0, sub.Sum(r => r.Advantage), 9);
+        Assert.Equal(1, run.Trainer.StepCount);
+    }
+
+    [Fact]
+    public async Task A_resumed_run_continues_exactly_like_an_uninterrupted_one()
+    {
+        var tokenizer = ByteLevelTokenizer.CreateDefault();
+        using var straight = new Run(NewModel(), tokenizer);
+        var straightRewards = new List<double>();
+        for (int i = 0; i < 4; i++) straightRewards.Add((await straight.Trainer.StepAsync()).RewardMean);
+
+        var checkpoint = Path.Combine(_root, "ckpt");
+        var resumedRewards = new List<double>();
+        using (var first = new Run(NewModel(), tokenizer))
+        {
+            for (int i = 0; i < 2; i++) resumedRewards.Add((await first.Trainer.StepAsync()).RewardMean);
+            PolicyCheckpoint.Save(checkpoint, first.Model, tokenizer, first.Policy, runState: JsonSerializer.Serialize(first.Trainer.GetState()));
+        }
+
+        var loaded = PolicyCheckpoint.Load(checkpoint);
+        using var second = new Run(loaded.Model, loaded.Tokenizer);
+        PolicyCheckpoint.RestoreTrainer(checkpoint, second.Policy);
+        second.Trainer.SetState(JsonSerializer.Deserialize<AgentRlState>(PolicyCheckpoint.ReadRunState(checkpoint)!)!);
+        Assert.Equal(2, second.Trainer.StepCount);
+        for (int i = 0; i < 2; i++) resumedRewards.Add((await second.Trainer.StepAsync()).RewardMean);
+
+        Assert.Equal(straightRewards, resumedRewards);
+        Assert.Equal(straight.Policy.StepCount, second.Policy.StepCount);
+        Assert.Equal(Weights(straight.Model), Weights(second.Model));
+        Assert.Equal(straight.Trainer.GetState().Random, second.Trainer.GetState().Random);
+        Assert.Equal(straight.Trainer.Curriculum!.ToJson(), second.Trainer.Curriculum!.ToJson());
+    }
+}
