@@ -134,6 +134,7 @@ internal static class RlPhase
         extra["dropped_groups"] = step.Groups.Count(g => g.Dropped);
         extra["rollout_seconds"] = step.RolloutSeconds;
         extra["update_seconds"] = step.UpdateSeconds;
+        extra["lm_head_grad_norm_first_use"] = step.Update.Updates.FirstOrDefault()?.Gate.LmHeadGradNorm ?? 0;
         extra["policy_tokens"] = step.Rollouts.Average(r => r.Trajectory.LossMask.Count(m => m));
         foreach (var g in step.Groups.GroupBy(g => g.Suite)) extra[$"success.{g.Key}"] = g.SelectMany(x => x.Rollouts).Average(r => r.Trajectory.Success ? 1.0 : 0.0);
         return new RlStepMetrics
@@ -141,7 +142,8 @@ internal static class RlPhase
             Step = step.Step, Phase = "rl", Seconds = seconds, Samples = samples,
             Loss = last?.Loss ?? 0, RewardMean = step.RewardMean, SuccessClean = step.SuccessClean, SuccessNoisy = step.SuccessNoisy,
             NoisyFraction = step.Rollouts.Average(r => r.Noisy ? 1.0 : 0.0), NoiseLevel = step.NoiseLevel.ToString().ToLowerInvariant(),
-            LmHeadGradNorm = step.Update.Updates.FirstOrDefault()?.Gate.LmHeadGradNorm ?? 0,
+            // The norm the last decision was made on (the gated one when the gate fired).
+            LmHeadGradNorm = step.Update.Updates.LastOrDefault()?.Gate.LmHeadGradNorm ?? 0,
             GateFired = step.Update.Gated, GateZScore = step.Update.Updates.Select(u => u.Gate.ZScore).LastOrDefault(z => z is not null),
             ReuseIndex = step.Update.Applied, Kl = last?.Kl, Entropy = last?.Entropy, ClipFraction = last?.ClipFraction, Extra = extra,
         };

@@ -1,16 +1,12 @@
 using System.Diagnostics;
 using Agentic.Core.Agents;
 using Agentic.Core.Chat;
-using Agentic.Core.Randomness;
 using Agentic.Core.Tokenization;
-using Agentic.Rl.Checkpoints;
 using Agentic.Rl.Generation;
 using Agentic.Rl.Modeling;
-using Agentic.Rl.Training;
 using Agentic.Training.Evaluation;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks;
-using Microsoft.Extensions.AI;
 using Spectre.Console;
 
 namespace Agentic.Cli.Jobs;
@@ -30,6 +26,7 @@ internal sealed record SuiteSftSettings
     public int EvalEpisodes { get; init; } = 50;
     public double MaxMinutes { get; init; } = 12;
     public int MaxPositions { get; init; } = 1024;
+    public int Merges { get; init; } = 1024;
     public int EvalMaxTurns { get; init; } = 12;
     public ulong Seed { get; init; } = 1;
 }
@@ -39,10 +36,11 @@ internal sealed record SuiteSftReport(string Suite, int Demonstrations, int Drop
     EvaluationReport Clean, EvaluationReport Noisy, string Checkpoint, bool Cancelled);
 
 /// <summary>
-/// Supervised fine-tuning of the default policy on a suite's scripted-expert demonstrations (clean and, for a share of
-/// them, under tool noise, so the policy sees recoveries), then held-out evaluation of the trained policy through the
-/// agent loop, clean and noisy. Tools are not listed in the system prompt (the suite's tool set is fixed and is learnt
-/// from the demonstrations), which keeps byte-level sequences short; the checkpoint records that template choice.
+/// Supervised fine-tuning of the default policy on one suite's scripted-expert demonstrations (the warm start of
+/// <c>agentic train</c> with a single suite: clean and tool-noisy demonstrations, a fitted byte-pair tokenizer,
+/// length-bucketed batches), then held-out evaluation of the trained policy through the agent loop, clean and under
+/// high tool noise. Tools are not listed in the system prompt (the suite's tool set is fixed and is learnt from the
+/// demonstrations); the checkpoint records that template choice.
 /// </summary>
 internal static class SuiteSftJob
 {
@@ -52,71 +50,19 @@ internal static class SuiteSftJob
     {
         var clock = Stopwatch.StartNew();
         var suite = TaskSuites.Create(settings.Suite, settings.Scale);
-        var tokenizer = DefaultPolicy.CreateTokenizer();
-        var template = new ChatTemplate(tokenizer, new ChatTemplateOptions { IncludeToolsInSystemPrompt = false });
-        var config = DefaultPolicy.Config(tokenizer) with { MaxPositionEmbeddings = settings.MaxPositions };
-
-        // Demonstrations: the expert's successful episodes, some of them under tool noise.
-        var random = new DeterministicRandom(settings.Seed);
-        var tasks = suite.SampleTraining(random, settings.Demonstrations);
-        int noisyCount = (int)Math.Round(settings.Demonstrations * settings.NoisyFraction);
-        var episodes = tasks.Select((t, i) =>
+        var train = new TrainSettings
         {
-            var environment = suite.CreateEnvironment();
-            if (i < noisyCount && settings.Noise != NoiseLevel.None)
-                environment = new NoisyEnvironment(environment, ToolNoiseOptions.ForLevel(settings.Noise, settings.Seed * 1_000_003 + (ulong)i));
-            return new AgentEpisode(environment, t, (ulong)i);
-        }).ToArray();
-        var demos = new List<TokenizedConversation>();
-        int dropped = 0;
-        foreach (var chunk in episodes.Chunk(64))
-        {
-            foreach (var run in await new AgentLoop(suite.CreateExpert(), new AgentLoopOptions { MaxTurns = 40 }).RunAsync(chunk, cancellationToken))
-            {
-                var encoded = template.Encode(run.Messages);
-                if (!run.Success || encoded.Count > settings.MaxPositions) { dropped++; continue; }
-                demos.Add(encoded);
-            }
-        }
-        if (demos.Count == 0) throw new InvalidOperationException($"No demonstration of {settings.Suite} fits in {settings.MaxPositions} positions.");
-
-        using var model = new MoeCausalLM(config, seed: (long)settings.Seed);
-        using var trainer = new SftTrainer(model, tokenizer.EndOfTextId, new SftOptions
-        {
-            Steps = settings.Steps, BatchSize = settings.BatchSize, LearningRate = settings.LearningRate,
-            WarmupSteps = Math.Min(50, settings.Steps / 4), Seed = settings.Seed,
-        });
-        console.MarkupLine($"[bold]agentic sft[/] {settings.Suite}: {demos.Count} demonstrations ({noisyCount} under {settings.Noise} tool noise, {dropped} dropped: failed or longer than {settings.MaxPositions} tokens), median {demos.Select(d => d.Count).Order().ElementAt(demos.Count / 2)} tokens; {model.ParameterCount:N0} parameters");
-
-        double lastLoss = double.NaN;
-        bool cancelled = false;
-        var checkpoint = Path.Combine(settings.OutputDirectory, "checkpoint");
-        var metadata = new Dictionary<string, string> { ["task"] = settings.Suite, [TemplateToolsKey] = "false" };
-        console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var bar = ctx.AddTask("sft", maxValue: settings.Steps);
-                while (trainer.StepCount < settings.Steps)
-                {
-                    if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
-                    if (clock.Elapsed > TimeSpan.FromMinutes(settings.MaxMinutes)) break;
-                    var result = trainer.Step(trainer.SampleBatch(demos));
-                    lastLoss = result.Loss;
-                    bar.Increment(1);
-                    bar.Description = $"sft {settings.Suite} step {result.Step} loss {result.Loss:F4}";
-                    if (trainer.StepCount % 200 == 0) PolicyCheckpoint.Save(checkpoint, model, tokenizer, trainer, metadata);
-                }
-                bar.StopTask();
-            });
-        PolicyCheckpoint.Save(checkpoint, model, tokenizer, trainer, metadata);
-
-        var loop = CreateLoop(model, tokenizer, template, settings.EvalMaxTurns);
-        var (clean, _) = await AgentEvaluator.EvaluateAsync(suite, loop, settings.EvalEpisodes, seed: settings.Seed, cancellationToken: cancellationToken);
-        int environments = 0;
-        var (noisy, _) = await AgentEvaluator.EvaluateAsync(suite, loop, settings.EvalEpisodes, seed: settings.Seed,
-            wrapEnvironment: env => new NoisyEnvironment(env, ToolNoiseOptions.ForLevel(NoiseLevel.High, settings.Seed + (ulong)Interlocked.Increment(ref environments))),
-            cancellationToken: cancellationToken);
-        return new SuiteSftReport(settings.Suite, demos.Count, dropped, trainer.StepCount, clock.Elapsed.TotalSeconds, lastLoss, clean, noisy, checkpoint, cancelled);
+            OutputDirectory = settings.OutputDirectory, Suites = [settings.Suite], Scale = settings.Scale,
+            DemonstrationsPerSuite = settings.Demonstrations, NoisyDemonstrationFraction = settings.NoisyFraction, DemonstrationNoise = settings.Noise,
+            SftSteps = settings.Steps, SftBatchSize = settings.BatchSize, SftLearningRate = settings.LearningRate, SftMinutes = settings.MaxMinutes,
+            MaxPositions = settings.MaxPositions, Merges = settings.Merges, Seed = settings.Seed,
+        };
+        var metadata = new Dictionary<string, string> { ["task"] = settings.Suite, ["scale"] = settings.Scale.ToString(), [TemplateToolsKey] = "false" };
+        var warm = await WarmStart.RunAsync(train, [suite], metadata, null, console, clock, cancellationToken, checkpointName: "checkpoint");
+        using var model = warm.Model;
+        var result = await SuiteEvaluation.EvaluateAsync(suite, model, warm.Tokenizer, warm.Template, settings.EvalEpisodes, settings.EvalMaxTurns, NoiseLevel.High, settings.Seed, cancellationToken);
+        return new SuiteSftReport(settings.Suite, warm.Demonstrations, warm.Dropped, warm.Steps, clock.Elapsed.TotalSeconds, warm.FinalLoss,
+            result.Clean, result.Noisy, warm.Checkpoint!, warm.Cancelled);
     }
 
     /// <summary>The agent loop over a TorchSharp policy, greedy, with the context the model allows.</summary>

@@ -11,7 +11,17 @@ using Spectre.Console;
 namespace Agentic.Cli.Jobs;
 
 /// <summary>The starting policy of an RL run.</summary>
-internal sealed record WarmStartResult(MoeCausalLM Model, ByteLevelTokenizer Tokenizer, ChatTemplate Template, int Steps, bool Cancelled, string? Checkpoint);
+internal sealed record WarmStartResult(MoeCausalLM Model, ByteLevelTokenizer Tokenizer, ChatTemplate Template, int Steps, bool Cancelled, string? Checkpoint)
+{
+    /// <summary>Demonstrations trained on (0 when loaded from a checkpoint).</summary>
+    public int Demonstrations { get; init; }
+
+    /// <summary>Successful demonstrations dropped for being longer than the context.</summary>
+    public int Dropped { get; init; }
+
+    /// <summary>Loss of the last SFT step (NaN when none was taken).</summary>
+    public double FinalLoss { get; init; } = double.NaN;
+}
 
 /// <summary>
 /// The SFT warm start shared by <c>agentic train</c> and the experiments: scripted-expert demonstrations of the
@@ -21,7 +31,7 @@ internal sealed record WarmStartResult(MoeCausalLM Model, ByteLevelTokenizer Tok
 internal static class WarmStart
 {
     public static async Task<WarmStartResult> RunAsync(TrainSettings s, IReadOnlyList<ITaskSuite> suites, IReadOnlyDictionary<string, string> metadata,
-        TrainingRunLog? log, IAnsiConsole console, Stopwatch clock, CancellationToken cancellationToken)
+        TrainingRunLog? log, IAnsiConsole console, Stopwatch clock, CancellationToken cancellationToken, string checkpointName = "sft")
     {
         if (s.StartFrom is { } start)
         {
@@ -54,6 +64,7 @@ internal static class WarmStart
         });
         var phaseClock = Stopwatch.StartNew();
         bool cancelled = false;
+        double lastLoss = double.NaN;
         console.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
@@ -63,6 +74,7 @@ internal static class WarmStart
                 {
                     if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
                     var r = sft.Step(sft.SampleBatch(demos));
+                    lastLoss = r.Loss;
                     bar.Increment(1);
                     bar.Description = $"sft step {r.Step} loss {r.Loss:F3}";
                     if (r.Step % 10 == 0)
@@ -72,9 +84,12 @@ internal static class WarmStart
                 }
                 bar.Value = bar.MaxValue;
             });
-        var directory = Path.Combine(s.OutputDirectory, "sft");
+        var directory = Path.Combine(s.OutputDirectory, checkpointName);
         PolicyCheckpoint.Save(directory, model, tokenizer, sft, metadata);
-        return new WarmStartResult(model, tokenizer, template, sft.StepCount, cancelled, directory);
+        return new WarmStartResult(model, tokenizer, template, sft.StepCount, cancelled, directory)
+        {
+            Demonstrations = demos.Count, Dropped = dropped, FinalLoss = lastLoss,
+        };
     }
 
     /// <summary>The template suite policies use: tools are learnt from demonstrations, not listed in the prompt.</summary>
