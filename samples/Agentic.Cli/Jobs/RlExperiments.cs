@@ -96,12 +96,7 @@ internal static class RlExperiments
         return warm.Checkpoint!;
     }
 
-    private static RlPhaseSettings Phase(TrainSettings s, ulong seed) => new()
-    {
-        Steps = s.RlSteps, Minutes = s.RlMinutes, GroupSize = s.GroupSize, TasksPerStep = s.TasksPerStep, LearningRate = s.RlLearningRate,
-        Noise = s.Noise, NoisyFraction = s.NoisyFraction, InitialNoise = s.InitialNoise, MaxNoise = s.MaxNoise, Schedule = s.Schedule, Dgg = s.Dgg, MaxReuse = s.MaxReuse,
-        MaxTurns = s.MaxTurns, MaxPositions = s.MaxPositions, Seed = seed,
-    };
+    private static RlPhaseSettings Phase(TrainSettings s, ulong seed) => s.ToRlPhase(seed);
 
     private static async Task<ArmSuccess> EvaluateArmAsync(string arm, string checkpoint, IReadOnlyList<ITaskSuite> suites, TrainSettings s, IReadOnlyList<ulong> seeds,
         IAnsiConsole console, CancellationToken cancellationToken)

@@ -42,6 +42,14 @@ internal sealed record TrainSettings
     public string? StartFrom { get; init; }
     public bool Resume { get; init; }
     public string Command { get; init; } = "agentic train";
+
+    /// <summary>The GRPO phase these settings describe (with another seed for repeated runs).</summary>
+    public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
+    {
+        Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
+        Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, Dgg = Dgg, MaxReuse = MaxReuse,
+        MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
+    };
 }
 
 /// <summary>What <c>agentic train</c> measured.</summary>
@@ -102,12 +110,8 @@ internal static class TrainJob
         steps.AddRange(TrainingRunLog.ReadJsonl(log.MetricsPath).Where(m => m.Phase == "rl" && resumeFrom is not null));
 
         // 3. GRPO with the noise curriculum and DGG.
-        var phase = await RlPhase.RunAsync(model, tokenizer, template, suites, new RlPhaseSettings
-        {
-            Steps = s.RlSteps, Minutes = s.RlMinutes, GroupSize = s.GroupSize, TasksPerStep = s.TasksPerStep, LearningRate = s.RlLearningRate,
-            Noise = s.Noise, NoisyFraction = s.NoisyFraction, InitialNoise = s.InitialNoise, MaxNoise = s.MaxNoise, Schedule = s.Schedule, Dgg = s.Dgg, MaxReuse = s.MaxReuse,
-            MaxTurns = s.MaxTurns, MaxPositions = s.MaxPositions, Seed = s.Seed, Checkpoint = checkpoint, Metadata = metadata, ResumeFrom = resumeFrom,
-        }, log, console, "rl", clock, cancellationToken);
+        var phase = await RlPhase.RunAsync(model, tokenizer, template, suites,
+            s.ToRlPhase() with { Checkpoint = checkpoint, Metadata = metadata, ResumeFrom = resumeFrom }, log, console, "rl", clock, cancellationToken);
         steps.AddRange(phase.Steps);
         if (phase.Cancelled)
             return new TrainReport([], clock.Elapsed.TotalSeconds, sftSteps, phase.Steps.Count, phase.Samples, phase.GateFirings, phase.UpdatesApplied, checkpoint, s.OutputDirectory, true);
