@@ -53,7 +53,7 @@ internal static class ExperimentRlCommands
     public static Command Dgg()
     {
         var options = new TrainOptions();
-        var target = new Option<double?>("--target") { Description = "Target reward (smoothed over 3 steps); default 90% of the best the single-use arm reaches" };
+        var target = new Option<double?>("--target") { Description = "Target reward (smoothed over 5 steps); default 90% of the best the single-use arm reaches" };
         var command = new Command("dgg", "Rollout reuse: single-use vs naive K-reuse vs DGG K-reuse, samples and wall-clock to a target reward");
         options.AddTo(command);
         command.Options.Add(target);

@@ -82,9 +82,9 @@ internal static class RlExperiments
         return (arms, goal);
     }
 
-    /// <summary>Mean reward over a trailing window of 3 steps.</summary>
+    /// <summary>Mean reward over a trailing window of 5 steps (step rewards vary with the tasks drawn).</summary>
     public static double[] Smoothed(IReadOnlyList<RlStepMetrics> steps) =>
-        [.. steps.Select((_, i) => steps.Skip(Math.Max(0, i - 2)).Take(Math.Min(3, i + 1)).Average(x => x.RewardMean))];
+        [.. steps.Select((_, i) => steps.Skip(Math.Max(0, i - 4)).Take(Math.Min(5, i + 1)).Average(x => x.RewardMean))];
 
     private static async Task<string> StartAsync(TrainSettings s, IReadOnlyList<ITaskSuite> suites, IAnsiConsole console, Stopwatch clock, CancellationToken cancellationToken)
     {
