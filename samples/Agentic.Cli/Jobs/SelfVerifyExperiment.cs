@@ -20,7 +20,7 @@ internal sealed record SelfVerifySettings
 {
     public string OutputDirectory { get; init; } = "runs/experiment-self-verify";
     public int Digits { get; init; } = 3;
-    public int SftSteps { get; init; } = 1200;
+    public int SftSteps { get; init; } = 3000;
     public int SftBatchSize { get; init; } = 32;
     public double VerificationShare { get; init; } = 0.25;
     public int RlSteps { get; init; } = 30;
