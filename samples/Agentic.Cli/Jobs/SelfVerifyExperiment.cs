@@ -55,7 +55,8 @@ internal static class SelfVerifyExperiment
         var random = new DeterministicRandom(s.Seed);
 
         // 1. Warm start: addition demonstrations plus a share of verification demonstrations.
-        var problems = task.SampleTraining(random, 200_000);
+        // Enough distinct problems that none repeats much (a small set is memorised and held-out accuracy stays 0).
+        var problems = task.SampleTraining(random, Math.Clamp(s.SftSteps * s.SftBatchSize, 1_000, 200_000));
         var data = problems.Select((p, i) => random.NextDouble() < s.VerificationShare
             ? template.Encode(prompt.Demonstration(Synthetic(p, random)))
             : template.Encode(p.ToDemonstration(AdditionFormat.ColumnScratchpad))).ToArray();
