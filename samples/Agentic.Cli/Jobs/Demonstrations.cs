@@ -1,5 +1,4 @@
 using Agentic.Core.Agents;
-using Agentic.Core.Chat;
 using Agentic.Core.Randomness;
 using Agentic.Training.Noise;
 
@@ -26,19 +25,5 @@ internal static class Demonstrations
             runs.AddRange(await new AgentLoop(suite.CreateExpert(), new AgentLoopOptions { MaxTurns = 40 }).RunAsync(chunk, cancellationToken));
         }
         return runs.Where(r => r.Success).ToArray();
-    }
-
-    /// <summary>Encodes demonstrations with the template, dropping those longer than <paramref name="maxPositions"/>.</summary>
-    public static List<TokenizedConversation> Encode(IEnumerable<Trajectory> runs, ChatTemplate template, int maxPositions, out int dropped)
-    {
-        var encoded = new List<TokenizedConversation>();
-        dropped = 0;
-        foreach (var run in runs)
-        {
-            var e = template.Encode(run.Messages);
-            if (e.Count > maxPositions) { dropped++; continue; }
-            encoded.Add(e);
-        }
-        return encoded;
     }
 }

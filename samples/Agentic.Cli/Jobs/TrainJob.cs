@@ -107,7 +107,7 @@ internal static class TrainJob
             }
             File.WriteAllText(sftEvalPath, JsonSerializer.Serialize(before));
         }
-        steps.AddRange(TrainingRunLog.ReadJsonl(log.MetricsPath).Where(m => m.Phase == "rl" && resumeFrom is not null));
+        if (resumeFrom is not null) steps.AddRange(TrainingRunLog.ReadJsonl(log.MetricsPath).Where(m => m.Phase == "rl"));
 
         // 3. GRPO with the noise curriculum and DGG.
         var phase = await RlPhase.RunAsync(model, tokenizer, template, suites,

@@ -47,10 +47,13 @@ internal static class WarmStart
         }
         var tokenizer = DefaultPolicy.FitTokenizer(runs.Select(r => r.Messages), s.Merges);
         var template = Template(tokenizer);
-        var demos = Demonstrations.Encode(runs, template, s.MaxPositions, out int dropped);
-        foreach (var suite in runs.GroupBy(r => r.Task.Suite))
+        // Each demonstration is encoded once: the per-suite lengths and the training set come from the same encodings.
+        var encoded = runs.Select(r => (r.Task.Suite, Conversation: template.Encode(r.Messages))).ToArray();
+        var demos = encoded.Select(e => e.Conversation).Where(c => c.Count <= s.MaxPositions).ToList();
+        int dropped = encoded.Length - demos.Count;
+        foreach (var suite in encoded.GroupBy(e => e.Suite))
         {
-            var lengths = suite.Select(r => template.Encode(r.Messages).Count).Order().ToArray();
+            var lengths = suite.Select(e => e.Conversation.Count).Order().ToArray();
             console.MarkupLine($"  {suite.Key}: {lengths.Length} successful demonstrations, median {lengths[lengths.Length / 2]} tokens, {lengths.Count(l => l > s.MaxPositions)} longer than {s.MaxPositions}");
         }
         if (demos.Count == 0) throw new InvalidOperationException($"No demonstration fits in {s.MaxPositions} positions.");
