@@ -23,17 +23,31 @@ namespace Agentic.Rl.Rollouts;
 /// <param name="Scheduler">The scheduler's state, if any.</param>
 /// <param name="Curriculum">The curriculum's JSON state, if any.</param>
 /// <param name="Gate">The gradient gate's state.</param>
-public sealed record AgentRlState(int Step, ulong[] Random, int SuiteCursor, double[]? Scheduler, string? Curriculum, double[] Gate);
+/// <param name="NextRequestId">Id of the next rollout request.</param>
+public sealed record AgentRlState(int Step, ulong[] Random, int SuiteCursor, double[]? Scheduler, string? Curriculum, double[] Gate, long NextRequestId = 0);
 
 /// <summary>What one step of <see cref="AgentRlTrainer"/> did.</summary>
 /// <param name="Step">One-based step number.</param>
 /// <param name="Groups">The groups rolled out (dropped ones included, flagged).</param>
 /// <param name="Update">The policy-gradient update on the kept groups.</param>
 /// <param name="NoiseLevel">The curriculum's noise level during the rollouts.</param>
-/// <param name="RolloutSeconds">Wall-clock seconds spent generating rollouts.</param>
+/// <param name="RolloutSeconds">Wall-clock seconds the trainer spent on rollouts (generating them, or in asynchronous
+/// training waiting for them).</param>
 /// <param name="UpdateSeconds">Wall-clock seconds spent in the update.</param>
 public sealed record AgentRlStep(int Step, IReadOnlyList<RolloutGroup> Groups, PolicyGradientResult Update, NoiseLevel NoiseLevel, double RolloutSeconds, double UpdateSeconds)
 {
+    /// <summary>Version of the weights after the step (asynchronous training; 0 in synchronous training).</summary>
+    public int PolicyVersion { get; init; }
+
+    /// <summary>Groups dropped for staleness in this step (asynchronous training).</summary>
+    public int StaleDropped { get; init; }
+
+    /// <summary>Results ignored as duplicates in this step (asynchronous training).</summary>
+    public int Duplicates { get; init; }
+
+    /// <summary>Requests the rollout backend gave up in this step (asynchronous training).</summary>
+    public int FailedRequests { get; init; }
+
     /// <summary>All rollouts of the step.</summary>
     public IEnumerable<Rollout> Rollouts => Groups.SelectMany(g => g.Rollouts);
 
@@ -66,19 +80,14 @@ public sealed class AgentRlTrainer
     private readonly MoeCausalLM _model;
     private readonly ByteLevelTokenizer _tokenizer;
     private readonly ChatTemplate _template;
-    private readonly IReadOnlyList<ITaskSuite> _suites;
-    private readonly Func<Trajectory, RewardBreakdown> _reward;
     private readonly PolicyGradientTrainer _trainer;
-    private readonly AdvantageEstimator _advantages;
-    private readonly NoiseCurriculum? _curriculum;
-    private readonly SuiteScheduler? _scheduler;
-    private int _nextSuite;
+    private readonly RolloutPlanner _planner;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="model">The policy (trained in place).</param>
     /// <param name="tokenizer">The policy's tokenizer.</param>
     /// <param name="template">The chat template the policy was trained with.</param>
-    /// <param name="suites">The suites to draw tasks from (round-robin).</param>
+    /// <param name="suites">The suites to draw tasks from (round-robin); their names must be distinct.</param>
     /// <param name="reward">The reward of a finished episode (for example a <see cref="CompositeReward"/> per suite).</param>
     /// <param name="trainer">The policy-gradient trainer over <paramref name="model"/>.</param>
     /// <param name="options">Options.</param>
@@ -93,34 +102,22 @@ public sealed class AgentRlTrainer
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(template);
-        ArgumentNullException.ThrowIfNull(suites);
-        ArgumentNullException.ThrowIfNull(reward);
         ArgumentNullException.ThrowIfNull(trainer);
-        ArgumentNullException.ThrowIfNull(options);
-        if (suites.Count == 0) throw new ArgumentException("At least one suite is needed.", nameof(suites));
-        options.Validate();
+        _planner = CreatePlanner(suites, reward, options, advantages, curriculum, scheduler);
         if (Math.Abs(options.Temperature - trainer.Options.Temperature) > 1e-9)
             throw new ArgumentException($"Rollouts are sampled at temperature {options.Temperature} but the trainer computes log-probabilities at {trainer.Options.Temperature}.", nameof(trainer));
         _model = model;
         _tokenizer = tokenizer;
         _template = template;
-        _suites = suites;
-        _reward = reward;
         _trainer = trainer;
-        _advantages = advantages ?? new GrpoAdvantageEstimator();
-        _curriculum = curriculum;
-        if (scheduler is not null && !scheduler.Suites.SequenceEqual(suites.Select(x => x.Suite)))
-            throw new ArgumentException("The scheduler's suites must be the trainer's suites, in order.", nameof(scheduler));
-        _scheduler = scheduler;
         Options = options;
-        Random = new DeterministicRandom(options.Seed);
     }
 
     /// <summary>The trainer's options.</summary>
     public AgentRlOptions Options { get; }
 
     /// <summary>The random stream of task sampling and episode seeds (part of the run's state).</summary>
-    public DeterministicRandom Random { get; }
+    public DeterministicRandom Random => _planner.Random;
 
     /// <summary>Steps taken so far.</summary>
     public int StepCount { get; private set; }
@@ -129,51 +126,32 @@ public sealed class AgentRlTrainer
     public PolicyGradientTrainer PolicyTrainer => _trainer;
 
     /// <summary>The suite scheduler, if any.</summary>
-    public SuiteScheduler? Scheduler => _scheduler;
+    public SuiteScheduler? Scheduler => _planner.Scheduler;
 
     /// <summary>The noise curriculum, if any.</summary>
-    public NoiseCurriculum? Curriculum => _curriculum;
+    public NoiseCurriculum? Curriculum => _planner.Curriculum;
 
     /// <summary>Index of the suite the next task is drawn from (part of the run's state).</summary>
-    public int SuiteCursor { get => _nextSuite; set => _nextSuite = ((value % _suites.Count) + _suites.Count) % _suites.Count; }
+    public int SuiteCursor { get => _planner.SuiteCursor; set => _planner.SuiteCursor = value; }
 
     /// <summary>The run state (see <see cref="AgentRlState"/>); save it next to the weights and optimizer.</summary>
-    public AgentRlState GetState()
-    {
-        var r = Random.GetState();
-        return new AgentRlState(StepCount, [r.S0, r.S1, r.S2, r.S3], _nextSuite, _scheduler?.GetState(), _curriculum?.ToJson(), _trainer.Gate.GetState());
-    }
+    public AgentRlState GetState() => CaptureState(_planner, _trainer, StepCount);
 
     /// <summary>Restores a state from <see cref="GetState"/>.</summary>
     /// <exception cref="ArgumentException">The state does not fit this trainer (a missing curriculum or scheduler state, a bad random state).</exception>
-    public void SetState(AgentRlState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        if (state.Random is not { Length: 4 }) throw new ArgumentException("The random state needs four words.", nameof(state));
-        if ((_curriculum is null) != (state.Curriculum is null)) throw new ArgumentException("The state and the trainer disagree on the noise curriculum.", nameof(state));
-        if ((_scheduler is null) != (state.Scheduler is null)) throw new ArgumentException("The state and the trainer disagree on the suite scheduler.", nameof(state));
-        Random.SetState(new RandomState(state.Random[0], state.Random[1], state.Random[2], state.Random[3]));
-        StepCount = state.Step;
-        SuiteCursor = state.SuiteCursor;
-        if (state.Scheduler is not null) _scheduler!.SetState(state.Scheduler);
-        if (state.Curriculum is not null) _curriculum!.RestoreJson(state.Curriculum);
-        _trainer.Gate.SetState(state.Gate);
-    }
+    public void SetState(AgentRlState state) => StepCount = RestoreState(_planner, _trainer, state);
 
     /// <summary>Rolls out one batch of groups and trains on it.</summary>
     /// <param name="cancellationToken">Cancels the rollouts (the update itself is not interrupted).</param>
     public async Task<AgentRlStep> StepAsync(CancellationToken cancellationToken = default)
     {
-        var level = _curriculum?.Level ?? NoiseLevel.None;
+        var level = _planner.Curriculum?.Level ?? NoiseLevel.None;
         var clock = Stopwatch.StartNew();
         var groups = await RolloutAsync(cancellationToken).ConfigureAwait(false);
         double rolloutSeconds = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
-        var samples = groups.Where(g => !g.Dropped).SelectMany(g => g.Rollouts)
-            .Select(r => new PolicySample(r.Trajectory.TokenIds, r.Trajectory.LossMask, r.Trajectory.LogProbs, r.Advantage))
-            .ToArray();
-        var update = _trainer.Train(samples);
+        var update = _trainer.Train(Samples(groups));
         StepCount++;
         return new AgentRlStep(StepCount, groups, update, level, rolloutSeconds, clock.Elapsed.TotalSeconds);
     }
@@ -182,60 +160,53 @@ public sealed class AgentRlTrainer
     /// <param name="cancellationToken">Cancels the rollouts.</param>
     public async Task<IReadOnlyList<RolloutGroup>> RolloutAsync(CancellationToken cancellationToken = default)
     {
-        var plan = new List<(ITaskSuite Suite, AgentTask Task, bool[] Noisy)>();
-        var episodes = new List<AgentEpisode>();
-        for (int t = 0; t < Options.TasksPerStep; t++)
-        {
-            ITaskSuite suite;
-            if (_scheduler is not null)
-            {
-                suite = _suites[_scheduler.Next(Random)];
-            }
-            else
-            {
-                suite = _suites[_nextSuite];
-                _nextSuite = (_nextSuite + 1) % _suites.Count;
-            }
-            var task = suite.SampleTraining(Random, 1)[0];
-            bool[] noisy = _curriculum is null ? new bool[Options.GroupSize] : [.. _curriculum.SelectNoisyRollouts(Options.GroupSize)];
-            plan.Add((suite, task, noisy));
-            for (int i = 0; i < Options.GroupSize; i++)
-            {
-                ulong seed = (ulong)Random.NextInt64(1, long.MaxValue);
-                var environment = suite.CreateEnvironment();
-                if (noisy[i]) environment = new NoisyEnvironment(environment, _curriculum!.CreateToolNoiseOptions(seed));
-                episodes.Add(new AgentEpisode(environment, task, seed));
-            }
-        }
-
-        var loop = new AgentLoop(new PolicyGenerator(_model, _tokenizer.EndOfTextId), _template, _tokenizer, new AgentLoopOptions
-        {
-            MaxTurns = Options.MaxTurns,
-            MaxTokens = Math.Min(Options.MaxTokens, _model.Config.MaxPositionEmbeddings),
-            MaxNewTokensPerTurn = Options.MaxNewTokensPerTurn,
-            Temperature = (float)Options.Temperature,
-            ToolTimeout = Options.ToolTimeout,
-            Seed = (ulong)Random.NextInt64(1, long.MaxValue),
-        });
-        var trajectories = await loop.RunAsync(episodes, cancellationToken).ConfigureAwait(false);
-
-        var groups = new List<RolloutGroup>(plan.Count);
-        for (int g = 0; g < plan.Count; g++)
-        {
-            var (suite, task, noisy) = plan[g];
-            var runs = trajectories.Skip(g * Options.GroupSize).Take(Options.GroupSize).ToArray();
-            var rewards = runs.Select(_reward).ToArray();
-            var grouped = rewards.Select((r, i) => new GroupedReward(r.Total, Options.SeparateNoisyAdvantages ? (noisy[i] ? "noisy" : "clean") : null)).ToArray();
-            var advantages = _advantages.Estimate(grouped);
-            bool dropped = Options.DynamicSampling && advantages.All(a => a == 0);
-            groups.Add(new RolloutGroup(suite.Suite, task, [.. runs.Select((r, i) => new Rollout(r, noisy[i], rewards[i], advantages[i]))], dropped));
-            for (int i = 0; i < runs.Length; i++) _curriculum?.Record(noisy[i], runs[i].Success);
-        }
-        if (_scheduler is not null)
-        {
-            foreach (var bySuite in groups.GroupBy(g => g.Suite))
-                _scheduler.Record(bySuite.Key, bySuite.SelectMany(g => g.Rollouts).Average(r => r.Trajectory.Success ? 1.0 : 0.0));
-        }
+        var requests = new RolloutRequest[Options.TasksPerStep];
+        for (int t = 0; t < requests.Length; t++) requests[t] = _planner.Next();
+        ulong samplerSeed = _planner.NextSeed();
+        var trajectories = await RolloutEngine.RunAsync(_model, _tokenizer, _template, _planner.SuitesByName, Options, requests, samplerSeed, cancellationToken).ConfigureAwait(false);
+        var groups = requests.Select((r, i) => _planner.Build(r, trajectories[i], policyVersion: 0)).ToArray();
+        _planner.RecordSuccess(groups);
         return groups;
+    }
+
+    internal static RolloutPlanner CreatePlanner(IReadOnlyList<ITaskSuite> suites, Func<Trajectory, RewardBreakdown> reward, AgentRlOptions options,
+        AdvantageEstimator? advantages, NoiseCurriculum? curriculum, SuiteScheduler? scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(suites);
+        ArgumentNullException.ThrowIfNull(reward);
+        ArgumentNullException.ThrowIfNull(options);
+        if (suites.Count == 0) throw new ArgumentException("At least one suite is needed.", nameof(suites));
+        options.Validate();
+        if (scheduler is not null && !scheduler.Suites.SequenceEqual(suites.Select(x => x.Suite)))
+            throw new ArgumentException("The scheduler's suites must be the trainer's suites, in order.", nameof(scheduler));
+        return new RolloutPlanner(suites, options, reward, advantages ?? new GrpoAdvantageEstimator(), curriculum, scheduler);
+    }
+
+    /// <summary>The policy samples of the groups dynamic sampling kept.</summary>
+    internal static PolicySample[] Samples(IEnumerable<RolloutGroup> groups) =>
+        groups.Where(g => !g.Dropped).SelectMany(g => g.Rollouts)
+            .Select(r => new PolicySample(r.Trajectory.TokenIds, r.Trajectory.LossMask, r.Trajectory.LogProbs, r.Advantage))
+            .ToArray();
+
+    internal static AgentRlState CaptureState(RolloutPlanner planner, PolicyGradientTrainer trainer, int step)
+    {
+        var r = planner.Random.GetState();
+        return new AgentRlState(step, [r.S0, r.S1, r.S2, r.S3], planner.SuiteCursor, planner.Scheduler?.GetState(), planner.Curriculum?.ToJson(),
+            trainer.Gate.GetState(), planner.NextRequestId);
+    }
+
+    internal static int RestoreState(RolloutPlanner planner, PolicyGradientTrainer trainer, AgentRlState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Random is not { Length: 4 }) throw new ArgumentException("The random state needs four words.", nameof(state));
+        if ((planner.Curriculum is null) != (state.Curriculum is null)) throw new ArgumentException("The state and the trainer disagree on the noise curriculum.", nameof(state));
+        if ((planner.Scheduler is null) != (state.Scheduler is null)) throw new ArgumentException("The state and the trainer disagree on the suite scheduler.", nameof(state));
+        planner.Random.SetState(new RandomState(state.Random[0], state.Random[1], state.Random[2], state.Random[3]));
+        planner.SuiteCursor = state.SuiteCursor;
+        planner.NextRequestId = state.NextRequestId;
+        if (state.Scheduler is not null) planner.Scheduler!.SetState(state.Scheduler);
+        if (state.Curriculum is not null) planner.Curriculum!.RestoreJson(state.Curriculum);
+        trainer.Gate.SetState(state.Gate);
+        return state.Step;
     }
 }

@@ -15,4 +15,11 @@ public sealed record Rollout(Trajectory Trajectory, bool Noisy, RewardBreakdown 
 /// <param name="Task">The task.</param>
 /// <param name="Rollouts">The group's rollouts.</param>
 /// <param name="Dropped">Whether dynamic sampling dropped the group (all rewards equal within every subgroup).</param>
-public sealed record RolloutGroup(string Suite, AgentTask Task, IReadOnlyList<Rollout> Rollouts, bool Dropped);
+public sealed record RolloutGroup(string Suite, AgentTask Task, IReadOnlyList<Rollout> Rollouts, bool Dropped)
+{
+    /// <summary>Id of the <see cref="RolloutRequest"/> the group was generated for.</summary>
+    public long RequestId { get; init; }
+
+    /// <summary>Version of the policy weights that generated every rollout of the group (0 in synchronous training).</summary>
+    public int PolicyVersion { get; init; }
+}

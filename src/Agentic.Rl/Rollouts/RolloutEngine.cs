@@ -1,0 +1,56 @@
+using Agentic.Core.Agents;
+using Agentic.Core.Chat;
+using Agentic.Core.Randomness;
+using Agentic.Core.Tokenization;
+using Agentic.Rl.Generation;
+using Agentic.Rl.Modeling;
+using Agentic.Training.Noise;
+
+namespace Agentic.Rl.Rollouts;
+
+/// <summary>Turns rollout requests into episodes and runs them through one batched <see cref="AgentLoop"/>.</summary>
+internal static class RolloutEngine
+{
+    /// <summary>The task of a request (deterministic in its <see cref="RolloutRequest.TaskSeed"/>).</summary>
+    public static AgentTask Task(ITaskSuite suite, RolloutRequest request) => suite.SampleTraining(new DeterministicRandom(request.TaskSeed), 1)[0];
+
+    /// <summary>Runs all rollouts of <paramref name="requests"/> in one batch; returns the trajectories per request.</summary>
+    public static async Task<IReadOnlyList<Trajectory>[]> RunAsync(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template,
+        IReadOnlyDictionary<string, ITaskSuite> suites, AgentRlOptions options, IReadOnlyList<RolloutRequest> requests, ulong samplerSeed,
+        CancellationToken cancellationToken)
+    {
+        var episodes = new List<AgentEpisode>();
+        foreach (var request in requests)
+        {
+            request.Validate();
+            if (!suites.TryGetValue(request.Suite, out var suite)) throw new ArgumentException($"Unknown suite '{request.Suite}' in rollout request {request.Id}.");
+            var task = Task(suite, request);
+            for (int i = 0; i < request.GroupSize; i++)
+            {
+                ulong seed = request.EpisodeSeeds[i];
+                var environment = suite.CreateEnvironment();
+                if (request.Noisy[i]) environment = new NoisyEnvironment(environment, ToolNoiseOptions.ForLevel(request.NoiseLevel, seed));
+                episodes.Add(new AgentEpisode(environment, task, seed));
+            }
+        }
+
+        var loop = new AgentLoop(new PolicyGenerator(model, tokenizer.EndOfTextId), template, tokenizer, new AgentLoopOptions
+        {
+            MaxTurns = options.MaxTurns,
+            MaxTokens = Math.Min(options.MaxTokens, model.Config.MaxPositionEmbeddings),
+            MaxNewTokensPerTurn = options.MaxNewTokensPerTurn,
+            Temperature = (float)options.Temperature,
+            ToolTimeout = options.ToolTimeout,
+            Seed = samplerSeed,
+        });
+        var trajectories = await loop.RunAsync(episodes, cancellationToken).ConfigureAwait(false);
+        var result = new IReadOnlyList<Trajectory>[requests.Count];
+        int offset = 0;
+        for (int r = 0; r < requests.Count; r++)
+        {
+            result[r] = trajectories.Skip(offset).Take(requests[r].GroupSize).ToArray();
+            offset += requests[r].GroupSize;
+        }
+        return result;
+    }
+}

@@ -1,0 +1,95 @@
+using Agentic.Core.Agents;
+using Agentic.Core.Randomness;
+using Agentic.Rl.Advantages;
+using Agentic.Rl.Rewards;
+using Agentic.Training.Noise;
+
+namespace Agentic.Rl.Rollouts;
+
+/// <summary>
+/// The bookkeeping shared by the synchronous and the asynchronous trainers: which suite and task come next (scheduler
+/// or round-robin), which rollouts of a group run under noise, the seeds, and, when a group's trajectories come back,
+/// its rewards, advantages, dynamic-sampling decision and what the curriculum and scheduler learn from it.
+/// </summary>
+internal sealed class RolloutPlanner
+{
+    private readonly IReadOnlyList<ITaskSuite> _suites;
+    private readonly AgentRlOptions _options;
+    private readonly Func<Trajectory, RewardBreakdown> _reward;
+    private readonly AdvantageEstimator _advantages;
+    private int _nextSuite;
+
+    public RolloutPlanner(IReadOnlyList<ITaskSuite> suites, AgentRlOptions options, Func<Trajectory, RewardBreakdown> reward,
+        AdvantageEstimator advantages, NoiseCurriculum? curriculum, SuiteScheduler? scheduler)
+    {
+        _suites = suites;
+        _options = options;
+        _reward = reward;
+        _advantages = advantages;
+        Curriculum = curriculum;
+        Scheduler = scheduler;
+        SuitesByName = suites.ToDictionary(s => s.Suite, StringComparer.Ordinal);
+        if (SuitesByName.Count != suites.Count) throw new ArgumentException("Suite names must be distinct.", nameof(suites));
+        Random = new DeterministicRandom(options.Seed);
+    }
+
+    public DeterministicRandom Random { get; }
+
+    public NoiseCurriculum? Curriculum { get; }
+
+    public SuiteScheduler? Scheduler { get; }
+
+    public IReadOnlyDictionary<string, ITaskSuite> SuitesByName { get; }
+
+    public int SuiteCursor { get => _nextSuite; set => _nextSuite = ((value % _suites.Count) + _suites.Count) % _suites.Count; }
+
+    /// <summary>Id the next request gets.</summary>
+    public long NextRequestId { get; set; }
+
+    /// <summary>Plans the next group.</summary>
+    public RolloutRequest Next()
+    {
+        ITaskSuite suite;
+        if (Scheduler is not null)
+        {
+            suite = _suites[Scheduler.Next(Random)];
+        }
+        else
+        {
+            suite = _suites[_nextSuite];
+            _nextSuite = (_nextSuite + 1) % _suites.Count;
+        }
+        ulong taskSeed = NextSeed();
+        bool[] noisy = Curriculum is null ? new bool[_options.GroupSize] : [.. Curriculum.SelectNoisyRollouts(_options.GroupSize)];
+        var seeds = new ulong[_options.GroupSize];
+        for (int i = 0; i < seeds.Length; i++) seeds[i] = NextSeed();
+        return new RolloutRequest(NextRequestId++, suite.Suite, taskSeed, seeds, noisy, Curriculum?.Level ?? NoiseLevel.None, NextSeed());
+    }
+
+    public ulong NextSeed() => (ulong)Random.NextInt64(1, long.MaxValue);
+
+    /// <summary>Rewards, advantages and the dynamic-sampling decision of a finished group; feeds the curriculum.</summary>
+    public RolloutGroup Build(RolloutRequest request, IReadOnlyList<Trajectory> runs, int policyVersion)
+    {
+        if (runs.Count != request.GroupSize) throw new ArgumentException($"Request {request.Id} has {request.GroupSize} rollouts but {runs.Count} trajectories came back.");
+        var suite = SuitesByName[request.Suite];
+        var rewards = runs.Select(_reward).ToArray();
+        var grouped = rewards.Select((r, i) => new GroupedReward(r.Total, _options.SeparateNoisyAdvantages ? (request.Noisy[i] ? "noisy" : "clean") : null)).ToArray();
+        var advantages = _advantages.Estimate(grouped);
+        bool dropped = _options.DynamicSampling && advantages.All(a => a == 0);
+        for (int i = 0; i < runs.Count; i++) Curriculum?.Record(request.Noisy[i], runs[i].Success);
+        return new RolloutGroup(suite.Suite, runs[0].Task, [.. runs.Select((r, i) => new Rollout(r, request.Noisy[i], rewards[i], advantages[i]))], dropped)
+        {
+            RequestId = request.Id,
+            PolicyVersion = policyVersion,
+        };
+    }
+
+    /// <summary>Tells the scheduler the success of each suite in <paramref name="groups"/>.</summary>
+    public void RecordSuccess(IEnumerable<RolloutGroup> groups)
+    {
+        if (Scheduler is null) return;
+        foreach (var bySuite in groups.GroupBy(g => g.Suite))
+            Scheduler.Record(bySuite.Key, bySuite.SelectMany(g => g.Rollouts).Average(r => r.Trajectory.Success ? 1.0 : 0.0));
+    }
+}
