@@ -39,6 +39,28 @@ public class ExpertRobustnessTests
         Assert.True(kinds.Values.Sum() >= Tasks, $"only {kinds.Values.Sum()} injections");
     }
 
+    [Fact]
+    public async Task The_tooluse_expert_solves_at_least_95_percent_of_200_tasks_under_high_tool_and_user_noise()
+    {
+        const int count = 200;
+        var suite = new ToolUseSuite();
+        AgentTask[] tasks = [.. suite.HeldOut(count / 2), .. suite.SampleTraining(new Agentic.Core.Randomness.DeterministicRandom(31), count / 2)];
+        var environments = tasks.Select((_, i) => NoisyEnvironment.ForLevel(suite.CreateEnvironment(), NoiseLevel.High, 5000 + (ulong)i)).ToArray();
+
+        var trajectories = await new AgentLoop(suite.CreateExpert(), new AgentLoopOptions { MaxTurns = 40 })
+            .RunAsync(tasks.Select((t, i) => new AgentEpisode(environments[i], t, (ulong)i)).ToArray());
+
+        var failed = trajectories.Where(t => !t.Success).ToArray();
+        Assert.True(failed.Length <= count * 5 / 100, $"{failed.Length} of {count} failed:\n{string.Join("\n", failed.Select(Transcript))}");
+        // Both noises were real: every kind of user noise of the high level was injected and recorded as an event.
+        Assert.All(environments, e => Assert.True(e.HasUserNoise));
+        var userKinds = trajectories.SelectMany(t => t.Events).Where(e => e.Kind.StartsWith("noise:user:", StringComparison.Ordinal))
+            .GroupBy(e => e.Kind["noise:user:".Length..]).ToDictionary(g => g.Key, g => g.Count());
+        Assert.All(Enum.GetNames<UserNoiseKind>(), kind => Assert.True(userKinds.GetValueOrDefault(kind) > 0, $"no {kind} injected"));
+        Assert.Equal(environments.Sum(e => e.Injections.Count(i => i.Source == NoiseSource.User)), userKinds.Values.Sum());
+        Assert.Contains(trajectories, t => t.Events.Any(e => e.Kind.StartsWith("noise:tool:", StringComparison.Ordinal)));
+    }
+
     [Theory]
     [MemberData(nameof(SuitesWithTools))]
     public async Task The_scripted_expert_solves_every_clean_held_out_task_well_within_the_turn_limit(string name)
