@@ -5,7 +5,8 @@ using Microsoft.Extensions.AI;
 namespace Agentic.Training.Noise;
 
 /// <summary>
-/// Wraps any <see cref="AgentEnvironment"/> so that its tools answer with injected noise (<see cref="ToolNoiseOptions"/>)
+/// Wraps any <see cref="AgentEnvironment"/> so that its tools answer with injected noise (<see cref="ToolNoiseOptions"/>:
+/// its <see cref="AgentEnvironment.Tools"/>, and the tools it runs for tags when it is an <see cref="ITagToolEnvironment"/>)
 /// and, when it has a simulated user (<see cref="ISimulatedUserEnvironment"/>), so that the user's messages are noisy
 /// (<see cref="UserNoiseOptions"/>, through a <see cref="NoisyUserChatClient"/> whose slots are the task's
 /// <see cref="ISimulatedUserEnvironment.GetUserSlots"/>). Every injection is recorded as a <c>noise:tool:{kind}</c> or
@@ -14,7 +15,7 @@ namespace Agentic.Training.Noise;
 /// </summary>
 /// <remarks>
 /// User noise wraps the inner environment's <see cref="ISimulatedUserEnvironment.SimulatedUser"/> in place, once, when
-/// the wrapper is created; on environments without a simulated user it has no effect (see <see cref="HasUserNoise"/>).
+/// the wrapper is created (tag tools likewise); on environments without a simulated user it has no effect (see <see cref="HasUserNoise"/>).
 /// </remarks>
 public sealed class NoisyEnvironment : AgentEnvironment
 {
@@ -52,6 +53,10 @@ public sealed class NoisyEnvironment : AgentEnvironment
         {
             toolNoise.OnNoiseInjected = Record(toolNoise.OnNoiseInjected);
             _tools = inner.Tools.Select(t => (AIFunction)t.WithNoise(toolNoise)).ToArray();
+            if (inner is ITagToolEnvironment tagged)
+            {
+                for (int i = 0; i < tagged.TagTools.Count; i++) tagged.TagTools[i] = tagged.TagTools[i].WithNoise(toolNoise);
+            }
         }
 
         if (userNoise is not null && inner is ISimulatedUserEnvironment withUser)

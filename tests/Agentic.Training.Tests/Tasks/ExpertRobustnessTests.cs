@@ -1,6 +1,7 @@
 using Agentic.Core.Agents;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks;
+using Agentic.Training.Tasks.SearchQa;
 using Agentic.Training.Tasks.Shop;
 using Agentic.Training.Tasks.TextWorld;
 using Agentic.Training.Tasks.ToolUse;
@@ -59,6 +60,33 @@ public class ExpertRobustnessTests
         Assert.All(Enum.GetNames<UserNoiseKind>(), kind => Assert.True(userKinds.GetValueOrDefault(kind) > 0, $"no {kind} injected"));
         Assert.Equal(environments.Sum(e => e.Injections.Count(i => i.Source == NoiseSource.User)), userKinds.Values.Sum());
         Assert.Contains(trajectories, t => t.Events.Any(e => e.Kind.StartsWith("noise:tool:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task The_searchqa_expert_retries_failed_searches_and_solves_at_least_95_percent_of_200_tasks_under_high_noise()
+    {
+        const int count = 200;
+        var suite = new SearchQaSuite();
+        AgentTask[] tasks = [.. suite.HeldOut(count / 2), .. suite.SampleTraining(new Agentic.Core.Randomness.DeterministicRandom(32), count / 2)];
+        var environments = tasks.Select((_, i) =>
+        {
+            var options = ToolNoiseOptions.ForLevel(NoiseLevel.High, 6000 + (ulong)i);
+            options.Latency = TimeSpan.Zero;
+            return new NoisyEnvironment(suite.CreateEnvironment(), options);
+        }).ToArray();
+
+        var trajectories = await new AgentLoop(suite.CreateExpert(), new AgentLoopOptions { MaxTurns = 20 })
+            .RunAsync(tasks.Select((t, i) => new AgentEpisode(environments[i], t, (ulong)i)).ToArray());
+
+        var failed = trajectories.Where(t => !t.Success).ToArray();
+        Assert.True(failed.Length <= count * 5 / 100, $"{failed.Length} of {count} failed:\n{string.Join("\n", failed.Select(Transcript))}");
+        // The <search> tag's results were noised and every injection is an event; failures were retried.
+        var events = trajectories.SelectMany(t => t.Events).Where(e => e.Kind.StartsWith("noise:tool:", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(environments.Sum(e => e.Injections.Count), events.Length);
+        Assert.Contains(events, e => e.Kind == "noise:tool:Failure");
+        Assert.Contains(events, e => e.Kind == "noise:tool:IncompleteResult");
+        Assert.Contains(trajectories, t => t.Messages.Any(m => m.Role == ChatRole.Tool && m.Text.Contains("\"retryable\"", StringComparison.Ordinal)));
+        Assert.Contains(trajectories, t => t.Success && t.Info["searches"] > t.Task.Difficulty);
     }
 
     [Theory]
