@@ -105,12 +105,12 @@ public class ExpertRobustnessTests
 
     [Theory]
     [MemberData(nameof(SuitesWithTools))]
-    public async Task Under_noise_the_expert_is_deterministic_given_the_seeds(string name)
+    public async Task Under_tool_and_user_noise_the_expert_is_deterministic_given_the_seeds(string name)
     {
         var suite = TaskSuites.Create(name);
         var tasks = suite.HeldOut(10);
         async Task<string[]> Run() => [.. (await new AgentLoop(suite.CreateExpert(), new AgentLoopOptions { MaxTurns = 40 })
-            .RunAsync(tasks.Select((t, i) => new AgentEpisode(new NoisyEnvironment(suite.CreateEnvironment(), ToolNoiseOptions.ForLevel(NoiseLevel.High, 7 + (ulong)i)), t, (ulong)i)).ToArray()))
+            .RunAsync(tasks.Select((t, i) => new AgentEpisode(NoisyEnvironment.ForLevel(suite.CreateEnvironment(), NoiseLevel.High, 7 + (ulong)i), t, (ulong)i)).ToArray()))
             .Select(t => $"{t.Success} {t.Turns} {string.Join(",", t.Events.Select(e => e.Kind))}")];
 
         Assert.Equal(await Run(), await Run());

@@ -2,6 +2,9 @@ using Agentic.Core.Agents;
 using Agentic.Core.Randomness;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks.ToolUse;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Microsoft.Extensions.AI;
 
 namespace Agentic.Training.Tests.Tasks.ToolUse;
@@ -86,5 +89,22 @@ public class ToolUseCustomerTests
             Assert.True(t.Success, string.Join(" | ", t.Messages.Select(m => m.Text)));
             Assert.Equal(t.Task.Difficulty + 2, t.Turns);
         });
+    }
+
+    [Property(MaxTest = 60)]
+    public async Task<Property> Whatever_single_kind_of_user_noise_hits_every_customer_message_the_expert_solves_the_task(int taskSeed, int noiseSeed, NonNegativeInt kindIndex)
+    {
+        var kinds = Enum.GetValues<UserNoiseKind>();
+        var kind = kinds[kindIndex.Get % kinds.Length];
+        var suite = new ToolUseSuite();
+        var task = suite.SampleTraining(new DeterministicRandom((ulong)(uint)taskSeed), 1)[0];
+        var userNoise = new UserNoiseOptions { InjectionRate = 1 }.Seed((ulong)(uint)noiseSeed);
+        userNoise.KindWeights.Clear();
+        userNoise.KindWeights[kind] = 1;
+        var environment = new NoisyEnvironment(suite.CreateEnvironment(), null, userNoise);
+
+        var trajectory = (await new AgentLoop(new ToolUseExpert(), new AgentLoopOptions { MaxTurns = 12 }).RunAsync([new AgentEpisode(environment, task, 0)]))[0];
+
+        return trajectory.Success.Label($"{kind}: {string.Join(" | ", trajectory.Messages.Select(m => m.Text))}");
     }
 }
