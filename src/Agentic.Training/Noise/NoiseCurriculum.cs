@@ -10,8 +10,8 @@ namespace Agentic.Training.Noise;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Per group: call <see cref="SelectNoisyRollouts"/>, run the rollouts (noisy ones with <see cref="CreateToolNoiseOptions"/>
-/// and <see cref="CreateUserNoiseOptions"/>), compute advantages separately for the clean and noisy subgroups, then
+/// Per group: call <see cref="SelectNoisyRollouts"/>, run the rollouts (noisy ones in <see cref="CreateNoisyEnvironment"/>,
+/// or with <see cref="CreateToolNoiseOptions"/> and <see cref="CreateUserNoiseOptions"/>), compute advantages separately for the clean and noisy subgroups, then
 /// <see cref="Record"/> each outcome. Once both windows hold <see cref="NoiseCurriculumOptions.Window"/> outcomes and
 /// <c>clean rate − noisy rate ≤ GapThreshold</c>, the level rises one step (a level raises both the kinds and the rates,
 /// see <see cref="ToolNoiseOptions.ForLevel"/>) and both windows are cleared so the new level is measured afresh.
@@ -130,6 +130,22 @@ public class NoiseCurriculum
     /// <param name="seed">The rollout's noise seed.</param>
     /// <returns>New options.</returns>
     public virtual UserNoiseOptions CreateUserNoiseOptions(ulong seed) => UserNoiseOptions.ForLevel(Level, seed);
+
+    /// <summary>
+    /// Wraps the environment of a noisy rollout with both noises of the current level: tool noise from
+    /// <see cref="CreateToolNoiseOptions"/>(<paramref name="seed"/>) and, when the environment has a simulated user, user
+    /// noise from <see cref="CreateUserNoiseOptions"/>(<see cref="NoisyEnvironment.UserSeed"/>(<paramref name="seed"/>)),
+    /// its slots filled from each task.
+    /// </summary>
+    /// <param name="environment">The rollout's environment.</param>
+    /// <param name="seed">The rollout's noise seed.</param>
+    /// <returns>The noisy environment.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="environment"/> is <see langword="null"/>.</exception>
+    public NoisyEnvironment CreateNoisyEnvironment(Agentic.Core.Agents.AgentEnvironment environment, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return new NoisyEnvironment(environment, CreateToolNoiseOptions(seed), CreateUserNoiseOptions(NoisyEnvironment.UserSeed(seed)));
+    }
 
     /// <summary>Captures the complete state.</summary>
     /// <returns>A snapshot that <see cref="SetState"/> restores.</returns>

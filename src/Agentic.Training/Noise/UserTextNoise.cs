@@ -65,7 +65,11 @@ internal sealed partial class UserTextNoise
                 state.Given.Add(pending.Slot);
             }
 
-            appendix.Append(' ').Append(pending.Text);
+            if (!text.Contains(pending.Text, StringComparison.OrdinalIgnoreCase))
+            {
+                // A user that already says it (a simulated user answering the same question) is not made to say it twice.
+                appendix.Append(' ').Append(pending.Text);
+            }
         }
 
         foreach (string slot in state.Withheld)

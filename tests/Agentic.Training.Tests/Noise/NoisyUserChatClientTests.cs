@@ -200,6 +200,18 @@ public class NoisyUserChatClientTests
     }
 
     [Fact]
+    public async Task A_clarification_the_user_already_gives_is_not_appended_twice()
+    {
+        var injections = new List<NoiseInjection>();
+        var user = new NoisyUserChatClient(
+            new ScriptedUser("Please cancel order A-1042.", "My order id is A-1042."),
+            Options(2, 1, "A-1042", injections, UserNoiseKind.ContextOmission));
+        Assert.DoesNotContain("A-1042", await SayAsync(user, "Hi"), StringComparison.Ordinal);
+        user.Options.Enabled = false;
+        Assert.Equal("My order id is A-1042.", await SayAsync(user, "What is your order id?"));
+    }
+
+    [Fact]
     public async Task Conversations_are_tracked_separately()
     {
         var injections = new List<NoiseInjection>();

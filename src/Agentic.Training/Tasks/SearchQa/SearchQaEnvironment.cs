@@ -11,9 +11,11 @@ namespace Agentic.Training.Tasks.SearchQa;
 /// as a <c>&lt;documents&gt;</c> observation, and ends the episode at the first <c>&lt;answer&gt;</c>. The outcome
 /// figures are AutoRefine's: <c>answer_em</c>, <c>answer_f1</c>, <c>gold_in_refine</c> (the gold answer appeared in a
 /// <c>&lt;refine&gt;</c> block), <c>format_ok</c> and <c>searches</c>; <c>success</c> is exact match. A
-/// <c>search</c> tool is also offered for agents that use tool calls.
+/// <c>search</c> tool is also offered for agents that use tool calls. The <c>&lt;search&gt;</c> tag runs the tag tool
+/// <c>search</c> (<see cref="ITagToolEnvironment"/>), so tool noise reaches it: a failure shows the agent a JSON error
+/// it can retry, an incomplete or redundant result a truncated or repeated <c>&lt;documents&gt;</c> block.
 /// </summary>
-public sealed class SearchQaEnvironment : AgentEnvironment, IDisposable
+public sealed class SearchQaEnvironment : AgentEnvironment, ITagToolEnvironment, IDisposable
 {
     private readonly int _topK;
     private readonly IReadOnlyList<AIFunction> _tools;
@@ -28,10 +30,14 @@ public sealed class SearchQaEnvironment : AgentEnvironment, IDisposable
     {
         _topK = topK;
         _tools = [AIFunctionFactory.Create((string query) => Documents(query), "search", "Searches the corpus; returns the top documents.")];
+        TagTools = [new SearchTagTool(this)];
     }
 
     /// <inheritdoc />
     public override IReadOnlyList<AIFunction> Tools => _tools;
+
+    /// <inheritdoc />
+    public IList<AIFunction> TagTools { get; }
 
     /// <inheritdoc />
     public override ValueTask<IReadOnlyList<ChatMessage>> ResetAsync(AgentTask task, ulong seed, CancellationToken cancellationToken = default)
@@ -53,25 +59,37 @@ public sealed class SearchQaEnvironment : AgentEnvironment, IDisposable
     }
 
     /// <inheritdoc />
-    public override ValueTask<EnvironmentStep> StepAsync(AgentAction action, CancellationToken cancellationToken = default)
+    public override async ValueTask<EnvironmentStep> StepAsync(AgentAction action, CancellationToken cancellationToken = default)
     {
         var text = action.Message.Text ?? "";
         _transcript.Append(text).Append('\n');
         if (action.Message.Contents.OfType<FunctionCallContent>().Any())
         {
             _searches++;
-            return ValueTask.FromResult(EnvironmentStep.Continue);
+            return EnvironmentStep.Continue;
         }
-        if (AutoRefineFormat.Answer(text) is { } answer) return ValueTask.FromResult(Judge(answer));
+        if (AutoRefineFormat.Answer(text) is { } answer) return Judge(answer);
         if (AutoRefineFormat.SearchQuery(text) is { } query)
         {
             _searches++;
-            return ValueTask.FromResult(new EnvironmentStep([new ChatMessage(ChatRole.Tool, Documents(query))], 0, false, new Dictionary<string, double>()));
+            var search = TagTools.First(t => t.Name == SearchTagTool.ToolName);
+            var result = await search.InvokeAsync(new AIFunctionArguments { ["query"] = query }, cancellationToken).ConfigureAwait(false);
+            return new EnvironmentStep([new ChatMessage(ChatRole.Tool, Observation(result))], 0, false, new Dictionary<string, double>());
         }
-        return ValueTask.FromResult(new EnvironmentStep(
+        return new EnvironmentStep(
             [new ChatMessage(ChatRole.Tool, "No <search> or <answer> found. Search with <search> query </search> or answer with <answer> ... </answer>.")],
-            0, false, new Dictionary<string, double>()));
+            0, false, new Dictionary<string, double>());
     }
+
+    /// <summary>The observation text of a tag tool's result: the text itself, or the raw JSON of anything else (an error).</summary>
+    private static string Observation(object? result) => result switch
+    {
+        string text => text,
+        System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.String } element => element.GetString() ?? "",
+        System.Text.Json.JsonElement element => element.GetRawText(),
+        null => "",
+        _ => System.Text.Json.JsonSerializer.Serialize(result),
+    };
 
     /// <inheritdoc />
     public override ValueTask<EnvironmentStep> TruncateAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Judge(null));
@@ -103,4 +121,20 @@ public sealed class SearchQaEnvironment : AgentEnvironment, IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _index?.Dispose();
+
+    /// <summary>The <c>&lt;search&gt;</c> tag as a tool: the <c>&lt;documents&gt;</c> block, as plain text.</summary>
+    private sealed class SearchTagTool(SearchQaEnvironment environment) : AIFunction
+    {
+        public const string ToolName = "search";
+
+        public override string Name => ToolName;
+
+        public override string Description => "Searches the corpus; returns the top documents.";
+
+        protected override ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return new(environment.Documents(arguments.TryGetValue("query", out var query) ? query?.ToString() ?? "" : ""));
+        }
+    }
 }

@@ -7,11 +7,14 @@ using Microsoft.Extensions.AI;
 namespace Agentic.Training.Tasks.ToolUse;
 
 /// <summary>
-/// The orders/accounts world of the <c>tooluse</c> suite. The episode ends when the agent replies without a tool call;
-/// success requires the right answer (for questions) and exactly the intended change to the database (for actions:
-/// nothing else may change).
+/// The orders/accounts world of the <c>tooluse</c> suite, with a simulated customer in the loop
+/// (<see cref="ISimulatedUserEnvironment"/>; <see cref="ToolUseCustomer"/> by default). The customer writes the opening
+/// request (in a clean episode it states every detail, so the agent need not ask). A reply without a tool call whose
+/// text ends with <c>'?'</c> is a question to the customer, whose answer is the next observation; any other reply
+/// without a tool call is the final answer and ends the episode. Success requires the right answer (for questions) and
+/// exactly the intended change to the database (for actions: nothing else may change).
 /// </summary>
-public sealed partial class ToolUseEnvironment : AgentEnvironment
+public sealed partial class ToolUseEnvironment : AgentEnvironment, ISimulatedUserEnvironment
 {
     private readonly int _customers;
     private readonly IReadOnlyList<AIFunction> _tools;
@@ -19,11 +22,16 @@ public sealed partial class ToolUseEnvironment : AgentEnvironment
     private ToolUseDatabase _expected = new();
     private ToolUseTask? _task;
     private string? _expectedAnswer;
+    private IChatClient _user;
+    private readonly List<ChatMessage> _userView = [];
 
     /// <summary>Creates the environment; worlds have <paramref name="customers"/> customers.</summary>
-    public ToolUseEnvironment(int customers = 6)
+    /// <param name="customers">Customers per generated world.</param>
+    /// <param name="customer">The simulated customer; <see langword="null"/> for a <see cref="ToolUseCustomer"/>.</param>
+    public ToolUseEnvironment(int customers = 6, IChatClient? customer = null)
     {
         _customers = customers;
+        _user = customer ?? new ToolUseCustomer();
         _tools =
         [
             AIFunctionFactory.Create(FindCustomer, "find_customer", "Looks a customer up by full name; returns customer_id, email and tier."),
@@ -41,7 +49,18 @@ public sealed partial class ToolUseEnvironment : AgentEnvironment
     public ToolUseDatabase Database => _db;
 
     /// <inheritdoc />
-    public override ValueTask<IReadOnlyList<ChatMessage>> ResetAsync(AgentTask task, ulong seed, CancellationToken cancellationToken = default)
+    public IChatClient SimulatedUser
+    {
+        get => _user;
+        set => _user = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> GetUserSlots(AgentTask task) =>
+        (task as ToolUseTask ?? throw new ArgumentException($"The tooluse environment needs a {nameof(ToolUseTask)}.", nameof(task))).UserSlots;
+
+    /// <inheritdoc />
+    public override async ValueTask<IReadOnlyList<ChatMessage>> ResetAsync(AgentTask task, ulong seed, CancellationToken cancellationToken = default)
     {
         _task = task as ToolUseTask ?? throw new ArgumentException($"The tooluse environment needs a {nameof(ToolUseTask)}.", nameof(task));
         _db = ToolUseDatabase.Generate(_task.DatabaseSeed, _customers);
@@ -57,21 +76,45 @@ public sealed partial class ToolUseEnvironment : AgentEnvironment
             case ToolUseGoal.UpdateEmail: _expected.Customers[customer.Id] = customer with { Email = _task.Argument! }; break;
             case ToolUseGoal.CancelOrder: _expected.Orders[order!.Id] = order with { Status = "cancelled" }; break;
         }
-        return ValueTask.FromResult<IReadOnlyList<ChatMessage>>(
+        _userView.Clear();
+        _userView.Add(new ChatMessage(ChatRole.System, ToolUseCustomer.Brief(_task)));
+        var opening = await AskUserAsync(Greeting, cancellationToken).ConfigureAwait(false);
+        return
         [
             new ChatMessage(ChatRole.System, "You are a customer-support agent for an online shop. Use the tools to look things up and make changes. Reply to the user without a tool call when you are done."),
-            new ChatMessage(ChatRole.User, task.Instruction),
-        ]);
+            new ChatMessage(ChatRole.User, opening),
+        ];
     }
 
     /// <inheritdoc />
-    public override ValueTask<EnvironmentStep> StepAsync(AgentAction action, CancellationToken cancellationToken = default)
+    public override async ValueTask<EnvironmentStep> StepAsync(AgentAction action, CancellationToken cancellationToken = default)
     {
         if (action.Message.Contents.OfType<FunctionCallContent>().Any() || action.ParseErrors.Count > 0)
         {
-            return ValueTask.FromResult(EnvironmentStep.Continue);
+            return EnvironmentStep.Continue;
         }
-        return ValueTask.FromResult(Judge(action.Message.Text));
+        var text = action.Message.Text;
+        if (!IsQuestion(text)) return Judge(text);
+        var reply = await AskUserAsync(text, cancellationToken).ConfigureAwait(false);
+        return new EnvironmentStep([new ChatMessage(ChatRole.User, reply)], 0, false, new Dictionary<string, double>());
+    }
+
+    /// <summary>Whether a reply without tool calls is a question to the customer (its text ends with '?') rather than the final answer.</summary>
+    /// <param name="text">The text of the agent's reply.</param>
+    /// <returns><see langword="true"/> for a question.</returns>
+    public static bool IsQuestion(string? text) => text is not null && text.TrimEnd().EndsWith('?');
+
+    /// <summary>The agent's hidden first line to the customer, which makes it open the conversation.</summary>
+    private const string Greeting = "Hi! How can I help you today?";
+
+    /// <summary>Shows the customer the agent's message and returns its reply (both join the customer's view).</summary>
+    private async Task<string> AskUserAsync(string agentText, CancellationToken cancellationToken)
+    {
+        _userView.Add(new ChatMessage(ChatRole.User, agentText));
+        var response = await _user.GetResponseAsync(_userView, null, cancellationToken).ConfigureAwait(false);
+        var reply = response.Text.Trim();
+        _userView.Add(new ChatMessage(ChatRole.Assistant, reply));
+        return reply;
     }
 
     /// <inheritdoc />

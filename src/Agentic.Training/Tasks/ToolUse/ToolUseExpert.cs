@@ -1,6 +1,5 @@
 using Agentic.Core.ChatCompletion;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Agentic.Training.Tasks.ExpertSupport;
 using Microsoft.Extensions.AI;
 
@@ -12,10 +11,13 @@ namespace Agentic.Training.Tasks.ToolUse;
 /// suite, and stays robust under tool noise the way a careful agent would: it reads every value that matters twice
 /// (two calls in one turn) and acts only when two readings agree, retries calls that failed (an error object, a
 /// timeout, unparseable text), finds fields under drifted names, ignores extra fields and duplicated records, and
-/// retries a change only when it did not run. Use it for warm-start demonstrations and as an upper bound. Requests it
-/// cannot parse get a clarifying question.
+/// retries a change only when it did not run. It also copes with user noise (see <see cref="ToolUseRequest"/>): it reads
+/// the request from every customer message, merges clarifications and corrections, ignores asides and repetitions, and
+/// when a fact is missing asks the customer a question that names its slot (<c>"Could you tell me the item?"</c>; a
+/// question ends with '?', see <see cref="ToolUseEnvironment"/>), or asks what exactly is wanted when the request is
+/// hedged. Use it for warm-start demonstrations and as an upper bound.
 /// </summary>
-public sealed partial class ToolUseExpert : ScriptedChatClient
+public sealed class ToolUseExpert : ScriptedChatClient
 {
     private static readonly Dictionary<string, string[]> SuccessFields = new(StringComparer.Ordinal)
     {
@@ -33,11 +35,17 @@ public sealed partial class ToolUseExpert : ScriptedChatClient
 
     private ChatMessage Next(List<ChatMessage> messages)
     {
-        var request = messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? "";
-        if (!TryParse(request, out var goal, out var name, out var argument))
+        var request = ToolUseRequest.Read(messages);
+        if (request.Goal is not { } goal)
         {
-            return ExpertReply.Say("Could you tell me which customer and what you need?");
+            return ExpertReply.Say("Sorry, what exactly would you like me to do?");
         }
+        if (request.MissingSlots is { Count: > 0 } slots)
+        {
+            return ExpertReply.Say($"Could you tell me the {string.Join(" and the ", slots)}?");
+        }
+        string name = request.Name!;
+        string? argument = request.Argument;
         var calls = ToolTranscript.Read(messages, SuccessFields);
 
         // Who is the customer? Two agreeing lookups.
@@ -123,20 +131,6 @@ public sealed partial class ToolUseExpert : ScriptedChatClient
         return [.. lines];
     }
 
-    private static bool TryParse(string request, out ToolUseGoal goal, out string name, out string? argument)
-    {
-        Match m;
-        argument = null;
-        if ((m = EmailQuestion().Match(request)).Success) { goal = ToolUseGoal.CustomerEmail; name = m.Groups["name"].Value; return true; }
-        if ((m = CountQuestion().Match(request)).Success) { goal = ToolUseGoal.OrderCount; name = m.Groups["name"].Value; return true; }
-        if ((m = EmailChange().Match(request)).Success) { goal = ToolUseGoal.UpdateEmail; name = m.Groups["name"].Value; argument = m.Groups["arg"].Value; return true; }
-        if ((m = CancelRequest().Match(request)).Success) { goal = ToolUseGoal.CancelOrder; name = m.Groups["name"].Value; argument = m.Groups["arg"].Value; return true; }
-        if ((m = TotalQuestion().Match(request)).Success) { goal = ToolUseGoal.OrderTotal; name = m.Groups["name"].Value; argument = m.Groups["arg"].Value; return true; }
-        goal = default;
-        name = "";
-        return false;
-    }
-
     private sealed record OrderLine(string OrderId, string Item, string Status);
 
     /// <summary>Compares listings element by element.</summary>
@@ -148,19 +142,4 @@ public sealed partial class ToolUseExpert : ScriptedChatClient
 
         public int GetHashCode(OrderLine[] obj) => obj.Length;
     }
-
-    [GeneratedRegex(@"email address of (?<name>[A-Z][a-z]+ [A-Z][a-z]+)\?")]
-    private static partial Regex EmailQuestion();
-
-    [GeneratedRegex(@"How many orders does (?<name>[A-Z][a-z]+ [A-Z][a-z]+) have\?")]
-    private static partial Regex CountQuestion();
-
-    [GeneratedRegex(@"change the email of (?<name>[A-Z][a-z]+ [A-Z][a-z]+) to (?<arg>\S+@\S+?)\.?$")]
-    private static partial Regex EmailChange();
-
-    [GeneratedRegex(@"Cancel the pending (?<arg>\w+) order of (?<name>[A-Z][a-z]+ [A-Z][a-z]+)\.")]
-    private static partial Regex CancelRequest();
-
-    [GeneratedRegex(@"total of the (?<arg>\w+) order of (?<name>[A-Z][a-z]+ [A-Z][a-z]+)\?")]
-    private static partial Regex TotalQuestion();
 }

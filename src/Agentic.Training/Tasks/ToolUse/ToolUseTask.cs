@@ -28,4 +28,28 @@ public enum ToolUseGoal
 /// <param name="CustomerName">The customer the goal is about.</param>
 /// <param name="Argument">The goal's argument: the new email, or the item.</param>
 public sealed record ToolUseTask(string Id, string Instruction, int Difficulty, ulong DatabaseSeed, ToolUseGoal Goal, string CustomerName, string? Argument)
-    : Agentic.Core.Agents.AgentTask(Id, ToolUseSuite.Name, Instruction, Difficulty);
+    : Agentic.Core.Agents.AgentTask(Id, ToolUseSuite.Name, Instruction, Difficulty)
+{
+    /// <summary>The slot of the customer's full name (every goal).</summary>
+    public const string NameSlot = "name";
+
+    /// <summary>The slot of the item of the order (<see cref="ToolUseGoal.CancelOrder"/>, <see cref="ToolUseGoal.OrderTotal"/>).</summary>
+    public const string ItemSlot = "item";
+
+    /// <summary>The slot of the new email address (<see cref="ToolUseGoal.UpdateEmail"/>).</summary>
+    public const string NewEmailSlot = "new email";
+
+    /// <summary>
+    /// The facts the customer states in the instruction, by slot (<see cref="NameSlot"/>, <see cref="ItemSlot"/>,
+    /// <see cref="NewEmailSlot"/>): what the simulated customer knows and what user noise may withhold.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> UserSlots
+    {
+        get
+        {
+            var slots = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [NameSlot] = CustomerName };
+            if (Argument is not null) slots[Goal == ToolUseGoal.UpdateEmail ? NewEmailSlot : ItemSlot] = Argument;
+            return slots;
+        }
+    }
+}
