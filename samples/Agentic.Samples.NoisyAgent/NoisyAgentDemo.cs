@@ -13,8 +13,9 @@ internal sealed record DemoRun(string Request, string NoisyRequest, IReadOnlyLis
 /// <summary>
 /// Chaos testing of a Microsoft.Extensions.AI agent, no training involved: the agent is any <see cref="IChatClient"/>
 /// with <c>UseFunctionInvocation()</c>; its real tools are wrapped with <see cref="NoisyAIFunction"/> (failures,
-/// timeouts, incomplete, misleading, redundant and drifted results), and the simulated user's messages pass through
-/// <see cref="NoisyUserChatClient"/> (typos, redundancy, asides...). Every injection is reported.
+/// timeouts, incomplete, misleading, redundant and drifted results), and the environment's simulated customer (an
+/// <see cref="IChatClient"/>) is wrapped with <see cref="NoisyUserChatClient"/> (typos, redundancy, omitted details the
+/// agent must ask for, corrections...). Every injection is reported.
 /// </summary>
 internal static class NoisyAgentDemo
 {
@@ -25,8 +26,7 @@ internal static class NoisyAgentDemo
         var runs = new List<DemoRun>();
         foreach (var (task, index) in suite.HeldOut(count).Select((t, i) => (t, (ulong)i)))
         {
-            var environment = suite.CreateEnvironment();
-            var opening = await environment.ResetAsync(task, seed, cancellationToken);
+            var environment = (ToolUseEnvironment)suite.CreateEnvironment();
             var injections = new List<NoiseInjection>();
             ValueTask Record(NoiseInjectedArguments args)
             {
@@ -34,23 +34,35 @@ internal static class NoisyAgentDemo
                 return ValueTask.CompletedTask;
             }
 
-            // The simulated user: states the task; user noise rewrites what it says.
+            // The simulated customer is an IChatClient too: user noise rewrites what it says (its details are the slots
+            // the noise may withhold, blur or correct; the agent recovers them by asking).
             var userNoise = UserNoiseOptions.ForLevel(level, seed * 7919 + 2 * index);
             userNoise.OnNoiseInjected = Record;
-            using var user = new ChatClientBuilder(new ScriptedUser(task.Instruction)).UseUserNoise(userNoise).Build();
-            var said = (await user.GetResponseAsync([new ChatMessage(ChatRole.User, "How can I help you?")], cancellationToken: cancellationToken)).Text;
+            foreach (var (slot, value) in environment.GetUserSlots(task)) userNoise.Slots[slot] = value;
+            environment.SimulatedUser = new ChatClientBuilder(environment.SimulatedUser).UseUserNoise(userNoise).Build();
+            var opening = await environment.ResetAsync(task, seed, cancellationToken);
+            var said = opening.Last(m => m.Role == ChatRole.User).Text;
 
             // The agent: the policy plus automatic function invocation over the real tools, each with tool noise.
             var toolNoise = ToolNoiseOptions.ForLevel(level, seed * 7919 + 2 * index + 1);
             toolNoise.OnNoiseInjected = Record;
             var tools = environment.Tools.Select(t => (AITool)t.WithNoise(toolNoise)).ToList();
             using var agent = new ChatClientBuilder(agentPolicy).UseFunctionInvocation(configure: f => f.MaximumIterationsPerRequest = 12).Build();
-            var conversation = new List<ChatMessage>(opening.Where(m => m.Role == ChatRole.System)) { new(ChatRole.User, said) };
-            var response = await agent.GetResponseAsync(conversation, new ChatOptions { Tools = tools }, cancellationToken);
-            conversation.AddRange(response.Messages);
-
-            var verdict = await environment.StepAsync(new AgentAction(new ChatMessage(ChatRole.Assistant, response.Text), [], []), cancellationToken);
-            runs.Add(new DemoRun(task.Instruction, said, injections, conversation, response.Text, verdict.Info["success"] > 0));
+            var conversation = new List<ChatMessage>(opening);
+            EnvironmentStep verdict;
+            string answer;
+            int rounds = 0;
+            do
+            {
+                // A reply ending in '?' is a question to the customer, whose answer joins the conversation.
+                var response = await agent.GetResponseAsync(conversation, new ChatOptions { Tools = tools }, cancellationToken);
+                conversation.AddRange(response.Messages);
+                answer = response.Text;
+                verdict = await environment.StepAsync(new AgentAction(new ChatMessage(ChatRole.Assistant, answer), [], []), cancellationToken);
+                conversation.AddRange(verdict.Observation);
+            }
+            while (!verdict.Done && ++rounds < 6);
+            runs.Add(new DemoRun(task.Instruction, said, injections, conversation, answer, verdict.Info.TryGetValue("success", out var success) && success > 0));
         }
         return runs;
     }

@@ -13,6 +13,9 @@ public class NoisyAgentDemoTests
         Assert.Contains(noisy, r => r.Injections.Count > 0);
         Assert.Contains(noisy, r => r.Conversation.Any(m => m.Contents.OfType<Microsoft.Extensions.AI.FunctionCallContent>().Any()));
         Assert.Contains(noisy, r => r.Injections.Any(i => i.Source == NoiseSource.Tool));
+        Assert.Contains(noisy, r => r.Injections.Any(i => i.Source == NoiseSource.User));
+        // The scripted expert copes: it retries failed tools and asks the customer for what the noise withheld.
+        Assert.True(noisy.Count(r => r.Success) >= 7, string.Join("\n", noisy.Where(r => !r.Success).Select(r => r.NoisyRequest)));
 
         var clean = await NoisyAgentDemo.RunAsync(new ToolUseExpert(), NoiseLevel.None, count: 8, seed: 7);
         Assert.All(clean, r => Assert.Empty(r.Injections));

@@ -28,7 +28,7 @@ internal static class EvalCommand
         var list = new Option<bool>("--list") { Description = "List the suites and noise levels" };
         var scale = new Option<SuiteScale>("--scale") { Description = "Suite size preset (Standard or Small)", DefaultValueFactory = _ => SuiteScale.Standard };
         var maxTurns = new Option<int>("--max-turns") { Description = "Turn limit per episode", DefaultValueFactory = _ => 40 };
-        var noise = new Option<NoiseLevel>("--noise") { Description = "Tool noise level (none, low, medium, high); with a level, clean and noisy runs are shown side by side", DefaultValueFactory = _ => NoiseLevel.None };
+        var noise = new Option<NoiseLevel>("--noise") { Description = "Noise level, tool and user (none, low, medium, high); with a level, clean and noisy runs are shown side by side", DefaultValueFactory = _ => NoiseLevel.None };
         var command = new Command("eval", "Evaluate a policy on a suite's held-out tasks")
         {
             policy, suite, episodes, k, seed, temperature, noise, maxTurns, json, trajectories, list, scale,
@@ -75,7 +75,7 @@ internal static class EvalCommand
                 {
                     int environments = 0;
                     var (noisy, noisyRuns) = await AgentEvaluator.EvaluateAsync(taskSuite, loop, parse.GetValue(episodes), parse.GetValue(k), baseSeed,
-                        env => new NoisyEnvironment(env, ToolNoiseOptions.ForLevel(level, baseSeed + (ulong)Interlocked.Increment(ref environments))), cancellationToken: cancellationToken);
+                        env => NoisyEnvironment.ForLevel(env, level, baseSeed + (ulong)Interlocked.Increment(ref environments)), cancellationToken: cancellationToken);
                     results.Add((level.ToString().ToLowerInvariant(), noisy));
                     runs = [.. runs, .. noisyRuns];
                 }

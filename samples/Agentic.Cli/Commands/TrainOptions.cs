@@ -27,18 +27,22 @@ internal sealed class TrainOptions
     public Option<bool> Dgg { get; } = new("--dgg") { Description = "Dynamic Gradient Gating of reused rollout batches", DefaultValueFactory = _ => s_defaults.Dgg };
     public Option<int> Reuse { get; } = new("--reuse") { Description = "Most updates per rollout batch (K)", DefaultValueFactory = _ => s_defaults.MaxReuse };
     public Option<int> EvalEpisodes { get; } = new("--eval-episodes") { Description = "Held-out tasks per suite, evaluated clean and noisy", DefaultValueFactory = _ => s_defaults.EvalEpisodes };
-    public Option<NoiseLevel> EvalNoise { get; } = new("--eval-noise") { Description = "Tool noise of the noisy evaluation", DefaultValueFactory = _ => s_defaults.EvalNoise };
+    public Option<NoiseLevel> EvalNoise { get; } = new("--eval-noise") { Description = "Noise level (tool and user) of the noisy evaluation", DefaultValueFactory = _ => s_defaults.EvalNoise };
     public Option<string?> From { get; } = new("--from") { Description = "Start RL from this checkpoint instead of an SFT warm start" };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue the interrupted run in --out from its last complete checkpoint" };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of everything", DefaultValueFactory = _ => s_defaults.Seed };
     public Option<int> Merges { get; } = new("--merges") { Description = "Byte-pair merges fitted on the demonstrations (0 = byte-level tokens)", DefaultValueFactory = _ => s_defaults.Merges };
     public Option<int> MaxPositions { get; } = new("--max-positions") { Description = "Context length of the policy (longer demonstrations are dropped)", DefaultValueFactory = _ => s_defaults.MaxPositions };
+    public Option<bool> Async { get; } = new("--async") { Description = "Asynchronous RL: rollout workers generate while the trainer trains" };
+    public Option<int> Workers { get; } = new("--workers") { Description = "Rollout workers of --async", DefaultValueFactory = _ => s_defaults.Workers };
+    public Option<int> MaxStaleness { get; } = new("--max-staleness") { Description = "With --async, drop groups generated more than this many policy versions ago", DefaultValueFactory = _ => s_defaults.MaxStaleness };
+    public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "RL steps between checkpoints", DefaultValueFactory = _ => s_defaults.CheckpointEvery };
     public Option<string?> Json { get; } = new("--json") { Description = "Write the figures as JSON to this file" };
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SftSteps, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SftSteps, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -68,6 +72,10 @@ internal sealed class TrainOptions
         Seed = parse.GetValue(Seed),
         Merges = parse.GetValue(Merges),
         MaxPositions = parse.GetValue(MaxPositions),
+        Async = parse.GetValue(Async),
+        Workers = parse.GetValue(Workers),
+        MaxStaleness = parse.GetValue(MaxStaleness),
+        CheckpointEvery = parse.GetValue(CheckpointEvery),
         Command = "agentic " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
     };
 }

@@ -4,7 +4,7 @@ using Agentic.Training.Noise;
 
 namespace Agentic.Cli.Jobs;
 
-/// <summary>Scripted-expert demonstrations of a suite: clean and, for a share of them, under tool noise (recoveries).</summary>
+/// <summary>Scripted-expert demonstrations of a suite: clean and, for a share of them, under tool and user noise (recoveries, clarifying questions).</summary>
 internal static class Demonstrations
 {
     /// <summary>Runs the suite's expert on <paramref name="count"/> training tasks and keeps the successful episodes.</summary>
@@ -16,7 +16,7 @@ internal static class Demonstrations
         var episodes = tasks.Select((t, i) =>
         {
             var environment = suite.CreateEnvironment();
-            if (i < noisyCount) environment = new NoisyEnvironment(environment, ToolNoiseOptions.ForLevel(noise, seed * 1_000_003 + (ulong)i));
+            if (i < noisyCount) environment = NoisyEnvironment.ForLevel(environment, noise, seed * 1_000_003 + (ulong)i);
             return new AgentEpisode(environment, t, (ulong)i);
         }).ToArray();
         var runs = new List<Trajectory>();

@@ -4,6 +4,7 @@ using Agentic.Core.Agents;
 using Agentic.Core.Chat;
 using Agentic.Core.Tokenization;
 using Agentic.Rl.Advantages;
+using Agentic.Rl.Asynchronous;
 using Agentic.Rl.Checkpoints;
 using Agentic.Rl.Gating;
 using Agentic.Rl.Modeling;
@@ -35,6 +36,16 @@ internal sealed record RlPhaseSettings
     public int MaxPositions { get; init; } = 512;
     public ulong Seed { get; init; } = 1;
     public string? Checkpoint { get; init; }
+    /// <summary>Steps between checkpoints.</summary>
+    public int CheckpointEvery { get; init; } = 10;
+    /// <summary>Asynchronous rollouts: in-process workers generate while the trainer trains.</summary>
+    public bool Async { get; init; }
+    /// <summary>Rollout workers of an asynchronous phase.</summary>
+    public int Workers { get; init; } = 2;
+    /// <summary>Staleness bound of an asynchronous phase (policy versions).</summary>
+    public int MaxStaleness { get; init; } = 2;
+    /// <summary>Groups a rollout worker generates in one batch (asynchronous phase).</summary>
+    public int RequestsPerBatch { get; init; } = 1;
     /// <summary>A checkpoint written by an earlier run of this phase (weights, optimizer, run state) to continue from.</summary>
     public string? ResumeFrom { get; init; }
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
@@ -60,16 +71,19 @@ internal static class RlPhase
         var curriculum = p.Noise
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
-        var rl = new AgentRlTrainer(model, tokenizer, template, suites, t => shapers[t.Task.Suite].Compute(t), policyTrainer,
-            new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed },
-            new GrpoAdvantageEstimator(), curriculum, p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null);
+        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed };
+        Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
+        var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
+        await using var rl = p.Async
+            ? RlLoop.Asynchronous(model, tokenizer, template, suites, reward, policyTrainer, options, curriculum, scheduler, p.Workers, p.MaxStaleness, p.RequestsPerBatch)
+            : RlLoop.Synchronous(new AgentRlTrainer(model, tokenizer, template, suites, reward, policyTrainer, options, new GrpoAdvantageEstimator(), curriculum, scheduler));
 
         int samples = 0, firings = 0, applied = 0;
         if (p.ResumeFrom is { } resume)
         {
             PolicyCheckpoint.RestoreTrainer(resume, policyTrainer);
             var state = PolicyCheckpoint.ReadRunState(resume) ?? throw new CheckpointException($"Checkpoint '{resume}' holds no RL run state.");
-            rl.SetState(JsonSerializer.Deserialize<AgentRlState>(state) ?? throw new CheckpointException($"Checkpoint '{resume}' has an empty RL run state."));
+            rl.Restore(state, resume);
             if (log is not null && File.Exists(log.MetricsPath))
             {
                 var earlier = TrainingRunLog.ReadJsonl(log.MetricsPath).Where(m => m.Phase == "rl" && m.Step <= rl.StepCount).ToArray();
@@ -114,7 +128,7 @@ internal static class RlPhase
                     steps.Add(metrics);
                     bar.Increment(1);
                     bar.Description = $"{label} step {step.Step} reward {step.RewardMean:F2} clean {step.SuccessClean:P0} noisy {(step.SuccessNoisy is { } n ? n.ToString("P0") : "-")} noise {step.NoiseLevel}";
-                    if (p.Checkpoint is not null && step.Step % 10 == 0) Save(p, model, tokenizer, policyTrainer, rl);
+                    if (p.Checkpoint is not null && step.Step % p.CheckpointEvery == 0) Save(p, model, tokenizer, policyTrainer, rl);
                 }
                 bar.Value = bar.MaxValue;
             });
@@ -124,8 +138,8 @@ internal static class RlPhase
     }
 
     /// <summary>The last good state: weights, AdamW moments and the run state, written atomically.</summary>
-    private static void Save(RlPhaseSettings p, MoeCausalLM model, ByteLevelTokenizer tokenizer, PolicyGradientTrainer trainer, AgentRlTrainer rl) =>
-        PolicyCheckpoint.Save(p.Checkpoint!, model, tokenizer, trainer, p.Metadata, JsonSerializer.Serialize(rl.GetState()));
+    private static void Save(RlPhaseSettings p, MoeCausalLM model, ByteLevelTokenizer tokenizer, PolicyGradientTrainer trainer, RlLoop rl) =>
+        PolicyCheckpoint.Save(p.Checkpoint!, model, tokenizer, trainer, p.Metadata, rl.State());
 
     private static RlStepMetrics Metrics(AgentRlStep step, int samples, double seconds)
     {
@@ -134,6 +148,9 @@ internal static class RlPhase
         extra["dropped_groups"] = step.Groups.Count(g => g.Dropped);
         extra["rollout_seconds"] = step.RolloutSeconds;
         extra["update_seconds"] = step.UpdateSeconds;
+        extra["policy_version"] = step.PolicyVersion;
+        extra["stale_dropped"] = step.StaleDropped;
+        extra["mean_staleness"] = step.MeanStaleness;
         extra["lm_head_grad_norm_first_use"] = step.Update.Updates.FirstOrDefault()?.Gate.LmHeadGradNorm ?? 0;
         extra["policy_tokens"] = step.Rollouts.Average(r => r.Trajectory.LossMask.Count(m => m));
         foreach (var g in step.Groups.GroupBy(g => g.Suite)) extra[$"success.{g.Key}"] = g.SelectMany(x => x.Rollouts).Average(r => r.Trajectory.Success ? 1.0 : 0.0);
@@ -148,4 +165,67 @@ internal static class RlPhase
             ReuseIndex = step.Update.Applied, Kl = last?.Kl, Entropy = last?.Entropy, ClipFraction = last?.ClipFraction, Extra = extra,
         };
     }
+}
+
+/// <summary>The synchronous or the asynchronous trainer behind one face: step, state, resume.</summary>
+internal sealed class RlLoop : IAsyncDisposable
+{
+    private readonly Func<CancellationToken, Task<AgentRlStep>> _step;
+    private readonly Func<int> _stepCount;
+    private readonly Func<string> _state;
+    private readonly Action<string, string> _restore;
+    private readonly RolloutBackend? _backend;
+
+    private RlLoop(Func<CancellationToken, Task<AgentRlStep>> step, Func<int> stepCount, Func<string> state, Action<string, string> restore, RolloutBackend? backend)
+    {
+        _step = step;
+        _stepCount = stepCount;
+        _state = state;
+        _restore = restore;
+        _backend = backend;
+    }
+
+    public int StepCount => _stepCount();
+
+    /// <summary>The step a saved run state (synchronous or asynchronous) was taken at.</summary>
+    public static int StepOf(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        if (root.TryGetProperty(nameof(AsyncAgentRlState.Run), out var run)) root = run;
+        return root.TryGetProperty(nameof(AgentRlState.Step), out var step) ? step.GetInt32() : throw new CheckpointException("The RL run state has no step.");
+    }
+
+    public Task<AgentRlStep> StepAsync(CancellationToken cancellationToken) => _step(cancellationToken);
+
+    public string State() => _state();
+
+    public void Restore(string json, string checkpoint) => _restore(json, checkpoint);
+
+    public static RlLoop Synchronous(AgentRlTrainer rl) => new(rl.StepAsync, () => rl.StepCount, () => JsonSerializer.Serialize(rl.GetState()),
+        (json, checkpoint) =>
+        {
+            var state = JsonSerializer.Deserialize<AgentRlState>(json) ?? throw new CheckpointException($"Checkpoint '{checkpoint}' has an empty RL run state.");
+            if (state.Random is null) throw new CheckpointException($"Checkpoint '{checkpoint}' was written by an asynchronous run; resume it with --async.");
+            rl.SetState(state);
+        }, null);
+
+    public static RlLoop Asynchronous(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
+        Func<Trajectory, RewardBreakdown> reward, PolicyGradientTrainer trainer, AgentRlOptions options, NoiseCurriculum? curriculum, SuiteScheduler? scheduler,
+        int workers, int maxStaleness, int requestsPerBatch)
+    {
+        var backend = new InProcessRolloutBackend(_ => new PolicyRolloutWorker(model.Config, tokenizer, template, suites, options),
+            new InProcessRolloutBackendOptions { Workers = workers, RequestsPerBatch = requestsPerBatch });
+        var rl = new AsyncAgentRlTrainer(model, suites, reward, trainer, backend, options, new AsyncAgentRlOptions { MaxStaleness = maxStaleness },
+            new GrpoAdvantageEstimator(), curriculum, scheduler);
+        return new(rl.StepAsync, () => rl.StepCount, () => JsonSerializer.Serialize(rl.GetState()),
+            (json, checkpoint) =>
+            {
+                var state = JsonSerializer.Deserialize<AsyncAgentRlState>(json) ?? throw new CheckpointException($"Checkpoint '{checkpoint}' has an empty RL run state.");
+                if (state.Run is null) throw new CheckpointException($"Checkpoint '{checkpoint}' was written by a synchronous run; resume it without --async.");
+                rl.SetState(state);
+            }, backend);
+    }
+
+    public ValueTask DisposeAsync() => _backend?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -7,7 +7,7 @@ using Agentic.Training.Noise;
 
 namespace Agentic.Cli.Jobs;
 
-/// <summary>Held-out success of a policy on a suite, clean and under tool noise.</summary>
+/// <summary>Held-out success of a policy on a suite, clean and under tool and user noise.</summary>
 internal sealed record CleanNoisy(EvaluationReport Clean, EvaluationReport Noisy);
 
 /// <summary>Greedy held-out evaluation of a TorchSharp policy on suites, clean and noisy.</summary>
@@ -20,7 +20,7 @@ internal static class SuiteEvaluation
         var (clean, _) = await AgentEvaluator.EvaluateAsync(suite, loop, episodes, seed: seed, batchSize: 32, cancellationToken: cancellationToken);
         int environments = 0;
         var (noisy, _) = await AgentEvaluator.EvaluateAsync(suite, loop, episodes, seed: seed,
-            wrapEnvironment: env => new NoisyEnvironment(env, ToolNoiseOptions.ForLevel(noise, seed * 7919 + (ulong)Interlocked.Increment(ref environments))),
+            wrapEnvironment: env => NoisyEnvironment.ForLevel(env, noise, seed * 7919 + (ulong)Interlocked.Increment(ref environments)),
             batchSize: 32, cancellationToken: cancellationToken);
         return new CleanNoisy(clean, noisy);
     }

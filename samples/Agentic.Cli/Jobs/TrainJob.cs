@@ -41,6 +41,10 @@ internal sealed record TrainSettings
     public ulong Seed { get; init; } = 1;
     public string? StartFrom { get; init; }
     public bool Resume { get; init; }
+    public bool Async { get; init; }
+    public int Workers { get; init; } = 2;
+    public int MaxStaleness { get; init; } = 2;
+    public int CheckpointEvery { get; init; } = 10;
     public string Command { get; init; } = "agentic train";
 
     /// <summary>The GRPO phase these settings describe (with another seed for repeated runs).</summary>
@@ -49,6 +53,7 @@ internal sealed record TrainSettings
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
+        Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
     };
 }
 
@@ -77,9 +82,9 @@ internal static class TrainJob
         // there is one, else from its SFT checkpoint; completed evaluations are read back, not redone.
         var sftEvalPath = Path.Combine(s.OutputDirectory, "sft_eval.json");
         string? resumeFrom = null;
-        if (s.Resume && Directory.Exists(checkpoint) && PolicyCheckpoint.ReadRunState(checkpoint) is not null && File.Exists(sftEvalPath)) resumeFrom = checkpoint;
+        if (s.Resume && PolicyCheckpoint.Exists(checkpoint) && PolicyCheckpoint.ReadRunState(checkpoint) is not null && File.Exists(sftEvalPath)) resumeFrom = checkpoint;
         else if (s.Resume && Directory.Exists(Path.Combine(s.OutputDirectory, "sft"))) s = s with { StartFrom = Path.Combine(s.OutputDirectory, "sft") };
-        if (resumeFrom is not null) TrimMetrics(Path.Combine(s.OutputDirectory, "metrics.jsonl"), JsonSerializer.Deserialize<Agentic.Rl.Rollouts.AgentRlState>(PolicyCheckpoint.ReadRunState(resumeFrom)!)!.Step);
+        if (resumeFrom is not null) TrimMetrics(Path.Combine(s.OutputDirectory, "metrics.jsonl"), RlLoop.StepOf(PolicyCheckpoint.ReadRunState(resumeFrom)!));
         using var log = new TrainingRunLog(s.OutputDirectory, new TrainingRunLogOptions { Append = s.Resume });
         var steps = new List<RlStepMetrics>();
 
@@ -142,7 +147,7 @@ internal static class TrainJob
                 ["parameters"] = model.ParameterCount,
             },
             PlotFile = "plot.png",
-            Notes = [$"Held-out evaluation: {s.EvalEpisodes} tasks per suite, greedy decoding, clean and under {s.EvalNoise} tool noise."],
+            Notes = [$"Held-out evaluation: {s.EvalEpisodes} tasks per suite, greedy decoding, clean and under {s.EvalNoise} tool and user noise."],
         };
         TrainingReport.WriteMarkdown(Path.Combine(s.OutputDirectory, "report.md"), data);
         TrainingReport.WriteJson(Path.Combine(s.OutputDirectory, "report.json"), data);

@@ -162,6 +162,7 @@ public sealed class AsyncAgentRlTrainer
         }
         double waitSeconds = wait.Elapsed.TotalSeconds;
         _planner.RecordSuccess(groups);
+        double staleness = groups.Average(g => (double)(PolicyVersion - g.PolicyVersion));
 
         var train = Stopwatch.StartNew();
         var update = _trainer.Train(AgentRlTrainer.Samples(groups));
@@ -181,6 +182,7 @@ public sealed class AsyncAgentRlTrainer
         {
             PolicyVersion = PolicyVersion,
             StaleDropped = stale,
+            MeanStaleness = staleness,
             Duplicates = duplicates,
             FailedRequests = failed,
         };

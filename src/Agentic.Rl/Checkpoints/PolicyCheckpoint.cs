@@ -61,6 +61,23 @@ public static class PolicyCheckpoint
         SaveCore(directory, model, tokenizer, trainer, metadata, runState);
     }
 
+    /// <summary>
+    /// Whether a complete checkpoint can be read from <paramref name="directory"/>: the folder itself, or the previous
+    /// checkpoint a crash between the two renames of an atomic save left beside it.
+    /// </summary>
+    public static bool Exists(string directory)
+    {
+        try
+        {
+            Resolve(directory);
+            return true;
+        }
+        catch (CheckpointException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The run state saved with the checkpoint (<c>run_state.json</c>), or null when there is none.</summary>
     /// <exception cref="CheckpointException">The folder is missing, incomplete or corrupt.</exception>
     public static string? ReadRunState(string directory)

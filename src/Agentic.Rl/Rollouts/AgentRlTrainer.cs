@@ -39,6 +39,9 @@ public sealed record AgentRlStep(int Step, IReadOnlyList<RolloutGroup> Groups, P
     /// <summary>Version of the weights after the step (asynchronous training; 0 in synchronous training).</summary>
     public int PolicyVersion { get; init; }
 
+    /// <summary>Mean age, in policy versions, of the trained groups' weights when the step consumed them (0 in synchronous training).</summary>
+    public double MeanStaleness { get; init; }
+
     /// <summary>Groups dropped for staleness in this step (asynchronous training).</summary>
     public int StaleDropped { get; init; }
 

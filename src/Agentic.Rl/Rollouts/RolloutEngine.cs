@@ -29,7 +29,7 @@ internal static class RolloutEngine
             {
                 ulong seed = request.EpisodeSeeds[i];
                 var environment = suite.CreateEnvironment();
-                if (request.Noisy[i]) environment = new NoisyEnvironment(environment, ToolNoiseOptions.ForLevel(request.NoiseLevel, seed));
+                if (request.Noisy[i]) environment = NoisyEnvironment.ForLevel(environment, request.NoiseLevel, seed);
                 episodes.Add(new AgentEpisode(environment, task, seed));
             }
         }
