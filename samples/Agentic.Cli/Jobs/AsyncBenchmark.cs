@@ -21,7 +21,7 @@ internal sealed record AsyncBenchSettings
     public int TasksPerStep { get; init; } = 6;
     public int Workers { get; init; } = 2;
     public int MaxStaleness { get; init; } = 2;
-    public int RequestsPerBatch { get; init; } = 1;
+    public int RequestsPerBatch { get; init; } = 3;
     /// <summary>Scale (minimum) of the Pareto-distributed tool latency in ms; 0 turns the long tail off.</summary>
     public double LatencyMs { get; init; } = 20;
     /// <summary>Tail index of the tool latency (smaller is heavier).</summary>
@@ -29,7 +29,7 @@ internal sealed record AsyncBenchSettings
     /// <summary>Longest tool latency in ms (below the loop's tool timeout).</summary>
     public double LatencyCapMs { get; init; } = 3000;
     public int SyncThreads { get; init; }
-    public int AsyncThreads { get; init; } = 1;
+    public int AsyncThreads { get; init; }
     public ulong Seed { get; init; } = 1;
 }
 

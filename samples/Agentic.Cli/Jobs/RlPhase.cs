@@ -95,6 +95,7 @@ internal static class RlPhase
         }
         var steps = new List<RlStepMetrics>();
         bool cancelled = false;
+        string? boundary = null;
         Exception? error = null;
         var clock = Stopwatch.StartNew();
         await console.Progress().AutoClear(false)
@@ -106,6 +107,9 @@ internal static class RlPhase
                 {
                     if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
                     AgentRlStep step;
+                    // The run state at this step boundary: what a checkpoint holds if the step is cancelled half-way
+                    // (the rollouts have advanced the random stream, but the weights and optimizer are untouched).
+                    boundary = rl.State();
                     try
                     {
                         step = await rl.StepAsync(cancellationToken);
@@ -115,8 +119,9 @@ internal static class RlPhase
                         cancelled = true;
                         break;
                     }
-                    catch (NonFiniteLossException ex)
+                    catch (Exception ex) when (ex is NonFiniteLossException or InvalidOperationException)
                     {
+                        // A non-finite loss, or a rollout backend that keeps failing: stop with the last good checkpoint.
                         error = ex;
                         break;
                     }
@@ -128,18 +133,20 @@ internal static class RlPhase
                     steps.Add(metrics);
                     bar.Increment(1);
                     bar.Description = $"{label} step {step.Step} reward {step.RewardMean:F2} clean {step.SuccessClean:P0} noisy {(step.SuccessNoisy is { } n ? n.ToString("P0") : "-")} noise {step.NoiseLevel}";
-                    if (p.Checkpoint is not null && step.Step % p.CheckpointEvery == 0) Save(p, model, tokenizer, policyTrainer, rl);
+                    boundary = null;
+                    if (p.Checkpoint is not null && step.Step % p.CheckpointEvery == 0) Save(p, model, tokenizer, policyTrainer, rl.State());
                 }
                 bar.Value = bar.MaxValue;
             });
-        if (p.Checkpoint is not null) Save(p, model, tokenizer, policyTrainer, rl);
+        // A failed step (non-finite loss, failing workers) never reaches a checkpoint: the last periodic one stands.
+        if (p.Checkpoint is not null && error is null) Save(p, model, tokenizer, policyTrainer, boundary ?? rl.State());
         if (error is not null) console.MarkupLine($"[red]RL stopped:[/] {Markup.Escape(error.Message)} (the last good checkpoint is kept)");
         return new RlPhaseResult(steps, samples, firings, applied, curriculum?.Level ?? NoiseLevel.None, clock.Elapsed.TotalSeconds, cancelled, error);
     }
 
     /// <summary>The last good state: weights, AdamW moments and the run state, written atomically.</summary>
-    private static void Save(RlPhaseSettings p, MoeCausalLM model, ByteLevelTokenizer tokenizer, PolicyGradientTrainer trainer, RlLoop rl) =>
-        PolicyCheckpoint.Save(p.Checkpoint!, model, tokenizer, trainer, p.Metadata, rl.State());
+    private static void Save(RlPhaseSettings p, MoeCausalLM model, ByteLevelTokenizer tokenizer, PolicyGradientTrainer trainer, string runState) =>
+        PolicyCheckpoint.Save(p.Checkpoint!, model, tokenizer, trainer, p.Metadata, runState);
 
     private static RlStepMetrics Metrics(AgentRlStep step, int samples, double seconds)
     {

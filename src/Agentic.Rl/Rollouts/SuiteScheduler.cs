@@ -105,14 +105,14 @@ public class SuiteScheduler
     /// <summary>The unnormalised weight of a suite with running success <paramref name="success"/> (null: not seen yet).</summary>
     protected virtual double Weight(double? success) => success is { } p ? p * (1 - p) + 0.02 : 0.25;
 
-    /// <summary>The state (running success per suite; NaN for none).</summary>
-    public double[] GetState() => [.. _success.Select(s => s ?? double.NaN)];
+    /// <summary>The state (running success per suite; -1 for a suite not seen yet, so the state is valid JSON).</summary>
+    public double[] GetState() => [.. _success.Select(s => s ?? -1)];
 
     /// <summary>Restores a state from <see cref="GetState"/>.</summary>
     public void SetState(double[] state)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.Length != _success.Length) throw new ArgumentException($"Expected {_success.Length} values.", nameof(state));
-        for (int i = 0; i < state.Length; i++) _success[i] = double.IsNaN(state[i]) ? null : state[i];
+        for (int i = 0; i < state.Length; i++) _success[i] = double.IsNaN(state[i]) || state[i] < 0 ? null : state[i];
     }
 }
