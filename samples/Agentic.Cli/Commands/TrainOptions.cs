@@ -14,6 +14,7 @@ internal sealed class TrainOptions
     public Option<string> Suites { get; } = new("--suites") { Description = "Comma-separated suites to train on", DefaultValueFactory = _ => string.Join(",", s_defaults.Suites) };
     public Option<SuiteScale> Scale { get; } = new("--scale") { Description = "Suite size preset", DefaultValueFactory = _ => s_defaults.Scale };
     public Option<int> Demos { get; } = new("--demos") { Description = "Expert demonstrations per suite for the SFT warm start", DefaultValueFactory = _ => s_defaults.DemonstrationsPerSuite };
+    public Option<bool> DemoUserNoise { get; } = new("--demo-user-noise") { Description = "User noise (not only tool noise) on the noisy share of the demonstrations", DefaultValueFactory = _ => s_defaults.DemonstrationUserNoise };
     public Option<int> SftSteps { get; } = new("--sft-steps") { Description = "SFT optimizer steps", DefaultValueFactory = _ => s_defaults.SftSteps };
     public Option<double> SftMinutes { get; } = new("--sft-minutes") { Description = "Wall-clock cap of the SFT phase", DefaultValueFactory = _ => s_defaults.SftMinutes };
     public Option<int> RlSteps { get; } = new("--rl-steps") { Description = "RL steps (rollout batches) per run", DefaultValueFactory = _ => s_defaults.RlSteps };
@@ -42,7 +43,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SftSteps, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, DemoUserNoise, SftSteps, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -53,6 +54,7 @@ internal sealed class TrainOptions
         Suites = [.. parse.GetValue(Suites)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
         Scale = parse.GetValue(Scale),
         DemonstrationsPerSuite = parse.GetValue(Demos),
+        DemonstrationUserNoise = parse.GetValue(DemoUserNoise),
         SftSteps = parse.GetValue(SftSteps),
         SftMinutes = parse.GetValue(SftMinutes),
         RlSteps = parse.GetValue(RlSteps),

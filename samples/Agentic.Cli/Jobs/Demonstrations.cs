@@ -8,7 +8,8 @@ namespace Agentic.Cli.Jobs;
 internal static class Demonstrations
 {
     /// <summary>Runs the suite's expert on <paramref name="count"/> training tasks and keeps the successful episodes.</summary>
-    public static async Task<IReadOnlyList<Trajectory>> CollectAsync(ITaskSuite suite, int count, double noisyFraction, NoiseLevel noise, ulong seed, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<Trajectory>> CollectAsync(ITaskSuite suite, int count, double noisyFraction, NoiseLevel noise, ulong seed, CancellationToken cancellationToken,
+        bool userNoise = true)
     {
         var random = new DeterministicRandom(seed);
         var tasks = suite.SampleTraining(random, count);
@@ -16,7 +17,13 @@ internal static class Demonstrations
         var episodes = tasks.Select((t, i) =>
         {
             var environment = suite.CreateEnvironment();
-            if (i < noisyCount) environment = NoisyEnvironment.ForLevel(environment, noise, seed * 1_000_003 + (ulong)i);
+            ulong noiseSeed = seed * 1_000_003 + (ulong)i;
+            if (i < noisyCount)
+            {
+                environment = userNoise
+                    ? NoisyEnvironment.ForLevel(environment, noise, noiseSeed)
+                    : new NoisyEnvironment(environment, ToolNoiseOptions.ForLevel(noise, noiseSeed));
+            }
             return new AgentEpisode(environment, t, (ulong)i);
         }).ToArray();
         var runs = new List<Trajectory>();

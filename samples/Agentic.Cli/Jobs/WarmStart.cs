@@ -43,7 +43,7 @@ internal static class WarmStart
         var runs = new List<Trajectory>();
         foreach (var (suite, i) in suites.Select((x, i) => (x, i)))
         {
-            runs.AddRange(await Demonstrations.CollectAsync(suite, s.DemonstrationsPerSuite, s.NoisyDemonstrationFraction, s.DemonstrationNoise, s.Seed + (ulong)i * 101, cancellationToken));
+            runs.AddRange(await Demonstrations.CollectAsync(suite, s.DemonstrationsPerSuite, s.NoisyDemonstrationFraction, s.DemonstrationNoise, s.Seed + (ulong)i * 101, cancellationToken, s.DemonstrationUserNoise));
         }
         var tokenizer = DefaultPolicy.FitTokenizer(runs.Select(r => r.Messages), s.Merges);
         var template = Template(tokenizer);
