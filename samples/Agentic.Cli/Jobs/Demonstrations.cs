@@ -4,7 +4,7 @@ using Agentic.Training.Noise;
 
 namespace Agentic.Cli.Jobs;
 
-/// <summary>Scripted-expert demonstrations of a suite: clean and, for a share of them, under tool and user noise (recoveries, clarifying questions).</summary>
+/// <summary>Scripted-expert demonstrations of a suite: clean and, for a share of them, under tool noise (recoveries) and optionally user noise (clarifying questions).</summary>
 internal static class Demonstrations
 {
     /// <summary>Runs the suite's expert on <paramref name="count"/> training tasks and keeps the successful episodes.</summary>

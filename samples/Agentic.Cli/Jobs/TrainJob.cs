@@ -17,7 +17,7 @@ internal sealed record TrainSettings
     public int DemonstrationsPerSuite { get; init; } = 600;
     public double NoisyDemonstrationFraction { get; init; } = 0.3;
     public NoiseLevel DemonstrationNoise { get; init; } = NoiseLevel.Medium;
-    public bool DemonstrationUserNoise { get; init; } = true;
+    public bool DemonstrationUserNoise { get; init; }
     public int SftSteps { get; init; } = 2000;
     public int SftBatchSize { get; init; } = 16;
     public double SftLearningRate { get; init; } = 3e-3;

@@ -25,7 +25,7 @@ internal sealed record WarmStartResult(MoeCausalLM Model, ByteLevelTokenizer Tok
 
 /// <summary>
 /// The SFT warm start shared by <c>agentic train</c> and the experiments: scripted-expert demonstrations of the
-/// suites (clean and under tool and user noise), a byte-pair tokenizer fitted on them, and supervised training of the default
+/// suites (clean and under tool noise, and user noise with --demo-user-noise), a byte-pair tokenizer fitted on them, and supervised training of the default
 /// MoE policy; or a checkpoint loaded with <c>--from</c>. The result is saved to OUT/sft.
 /// </summary>
 internal static class WarmStart
