@@ -16,7 +16,7 @@ internal static class SftCommand
         var task = new Option<string>("--task") { Description = "Built-in task to train on: addition, or a suite's expert demonstrations (tooluse, textworld, shop, searchqa, longcontext)", DefaultValueFactory = _ => "addition" };
         task.AcceptOnlyFromAmong(["addition", .. TaskSuites.Names]);
         var demos = new Option<int>("--demos") { Description = "Suites: expert demonstrations to collect", DefaultValueFactory = _ => 2000 };
-        var noise = new Option<NoiseLevel>("--noise") { Description = "Suites: tool and user noise on a share of the demonstrations (recoveries, questions)", DefaultValueFactory = _ => NoiseLevel.Medium };
+        var noise = new Option<NoiseLevel>("--noise") { Description = "Suites: tool noise on a share of the demonstrations (recoveries)", DefaultValueFactory = _ => NoiseLevel.Medium };
         var maxPositions = new Option<int>("--max-positions") { Description = "Suites: context length of the model (longer demonstrations are dropped)", DefaultValueFactory = _ => 1024 };
         var evalMaxTurns = new Option<int>("--eval-max-turns") { Description = "Suites: turn limit of the evaluation episodes", DefaultValueFactory = _ => 12 };
         var evalEpisodes = new Option<int>("--eval-episodes") { Description = "Suites: held-out episodes evaluated after training (clean and high noise)", DefaultValueFactory = _ => 50 };

@@ -9,7 +9,7 @@ internal static class Demonstrations
 {
     /// <summary>Runs the suite's expert on <paramref name="count"/> training tasks and keeps the successful episodes.</summary>
     public static async Task<IReadOnlyList<Trajectory>> CollectAsync(ITaskSuite suite, int count, double noisyFraction, NoiseLevel noise, ulong seed, CancellationToken cancellationToken,
-        bool userNoise = true)
+        bool userNoise = false)
     {
         var random = new DeterministicRandom(seed);
         var tasks = suite.SampleTraining(random, count);
