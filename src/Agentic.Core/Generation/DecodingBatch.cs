@@ -143,6 +143,10 @@ public sealed class DecodingBatch
         return _stepIds;
     }
 
+    /// <summary>Whether <paramref name="row"/> has stopped (an engine may drop it from its batch; its logits are no longer read).</summary>
+    /// <param name="row">The row, in prompt order.</param>
+    public bool IsFinished(int row) => _finished[row] is not null;
+
     /// <summary>Position ids of the next step's token in every row; each call advances every row by one position.</summary>
     public long[] NextPositions()
     {

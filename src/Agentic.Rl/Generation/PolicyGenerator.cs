@@ -52,9 +52,12 @@ public sealed class PolicyGenerator : ITokenGenerator
                 {
                     using var input = tensor(decoding.PromptIds, [batch, decoding.PromptLength]);
                     var output = _model.forward(new CausalLMInput(input, attention, Cache: cache));
-                    CopyLastLogits(output.Logits, decoding.Logits);
+                    CopyLastLogits(output.Logits, decoding.Logits, [.. Enumerable.Range(0, batch)], _model.Config.VocabSize);
                 }
 
+                // Rows that finished are dropped from the batch (and from the KV cache), so a few long continuations
+                // do not keep the whole batch decoding; the sampler still sees every row in prompt order.
+                int[] rows = [.. Enumerable.Range(0, batch)];
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -62,12 +65,27 @@ public sealed class PolicyGenerator : ITokenGenerator
                     if (decoding.IsDone) break;
 
                     using var scope = NewDisposeScope();
+                    int[] running = [.. rows.Where(r => !decoding.IsFinished(r))];
+                    if (running.Length < rows.Length)
+                    {
+                        var keep = new long[running.Length];
+                        for (int i = 0, j = 0; i < rows.Length; i++)
+                        {
+                            if (!decoding.IsFinished(rows[i])) keep[j++] = i;
+                        }
+                        using var index = tensor(keep, [keep.Length]);
+                        cache.SelectRows(index);
+                        var kept = attention.index_select(0, index).DetachFromDisposeScope();
+                        attention.Dispose();
+                        attention = kept;
+                        rows = running;
+                    }
                     var previous = attention;
-                    attention = cat([attention, ones(batch, 1, dtype: int64)], 1).DetachFromDisposeScope();
+                    attention = cat([attention, ones(rows.Length, 1, dtype: int64)], 1).DetachFromDisposeScope();
                     previous.Dispose();
-                    using var input = tensor(next, [batch, 1]);
+                    using var input = tensor(rows.Select(r => next[r]).ToArray(), [rows.Length, 1]);
                     var output = _model.forward(new CausalLMInput(input, attention, Cache: cache));
-                    CopyLastLogits(output.Logits, decoding.Logits);
+                    CopyLastLogits(output.Logits, decoding.Logits, rows, _model.Config.VocabSize);
                 }
             }
             finally
@@ -82,10 +100,11 @@ public sealed class PolicyGenerator : ITokenGenerator
         return decoding.Results();
     }
 
-    private static void CopyLastLogits(Tensor logits, float[] destination)
+    private static void CopyLastLogits(Tensor logits, float[] destination, int[] rows, int vocabulary)
     {
         // Non-finite logits are rejected by the sampler with a typed error.
         using var last = logits[.., -1, ..].contiguous().to(float32);
-        last.data<float>().CopyTo(destination, 0);
+        var values = last.data<float>().ToArray();
+        for (int i = 0; i < rows.Length; i++) Array.Copy(values, i * vocabulary, destination, rows[i] * vocabulary, vocabulary);
     }
 }

@@ -37,6 +37,27 @@ public sealed class KvCache : IDisposable
         return (k, v);
     }
 
+    /// <summary>Keeps only the batch rows in <paramref name="rows"/> (in that order), for example when some sequences
+    /// of a batch have finished and no longer need decoding.</summary>
+    /// <param name="rows">Row indices (int64) into the current batch.</param>
+    public void SelectRows(Tensor rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        for (int i = 0; i < _keys.Length; i++)
+        {
+            if (_keys[i] is { } k)
+            {
+                _keys[i] = k.index_select(0, rows).DetachFromDisposeScope();
+                k.Dispose();
+            }
+            if (_values[i] is { } v)
+            {
+                _values[i] = v.index_select(0, rows).DetachFromDisposeScope();
+                v.Dispose();
+            }
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

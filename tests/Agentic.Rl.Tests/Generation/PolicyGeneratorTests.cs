@@ -63,6 +63,30 @@ public class PolicyGeneratorTests
     }
 
     [Fact]
+    public void Rows_that_stop_early_leave_the_batch_without_changing_the_others()
+    {
+        // Greedy rows stop on different tokens at different steps; the batch drops finished rows (and their cache) as it
+        // goes, and every row must still equal its own single-prompt generation.
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 24);
+        var generator = new PolicyGenerator(model, padTokenId: 0);
+        int[][] prompts = [.. Enumerable.Range(0, 12).Select(i => Enumerable.Range(1 + i * 3, 2 + i % 5).ToArray())];
+        var free = generator.Generate(prompts, new SamplingOptions { Temperature = 0, MaxNewTokens = 12 });
+        // Stop each row on the token it emits at its own step (row % 8) + 1, so rows finish one after another.
+        var stops = prompts.Select((_, b) => free[b].TokenIds[b % 8]).Distinct().ToArray();
+        var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 12, StopTokenIds = stops };
+
+        var batched = generator.Generate(prompts, options);
+        Assert.True(batched.Select(r => r.TokenIds.Length).Distinct().Count() > 2, "rows should stop at different steps");
+        for (int b = 0; b < prompts.Length; b++)
+        {
+            var single = generator.Generate([prompts[b]], options)[0];
+            Assert.Equal(single.TokenIds, batched[b].TokenIds);
+            Assert.Equal(single.FinishReason, batched[b].FinishReason);
+            for (int i = 0; i < single.LogProbs.Length; i++) Assert.Equal(single.LogProbs[i], batched[b].LogProbs[i], 1e-4);
+        }
+    }
+
+    [Fact]
     public void Sampling_is_reproducible_with_a_seed_and_stops_on_stop_tokens()
     {
         using var model = new MoeCausalLM(TinyModels.Config(vocab: 8), seed: 23);
