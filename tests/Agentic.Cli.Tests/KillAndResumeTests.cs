@@ -9,8 +9,27 @@ namespace Agentic.Cli.Tests;
 /// complete checkpoint and ends with exactly the metrics and weights of an uninterrupted run.
 /// </summary>
 [Collection("console")]
-public sealed class KillAndResumeTests : IDisposable
+public sealed class KillAndResumeTests(KillAndResumeTests.StraightRun straightRun) : IDisposable, IClassFixture<KillAndResumeTests.StraightRun>
 {
+    /// <summary>The uninterrupted run every test compares against (trained once per class).</summary>
+    public sealed class StraightRun : IDisposable
+    {
+        private readonly Lazy<string> _directory = new(() =>
+        {
+            var straight = Path.Combine(Path.GetTempPath(), "agentic-straight-" + Guid.NewGuid().ToString("N"));
+            Assert.Equal(0, Run(Train(straight, Steps)));
+            Assert.Equal(Steps, Rewards(straight).Length);
+            return straight;
+        });
+
+        public string Directory => _directory.Value;
+
+        public void Dispose()
+        {
+            if (_directory.IsValueCreated && System.IO.Directory.Exists(_directory.Value)) System.IO.Directory.Delete(_directory.Value, recursive: true);
+        }
+    }
+
     private const int Steps = 6;
 
     private static readonly string[] s_tiny =
@@ -53,12 +72,26 @@ public sealed class KillAndResumeTests : IDisposable
 
     private static byte[] Weights(string dir) => File.ReadAllBytes(Path.Combine(dir, "checkpoint", "model.safetensors"));
 
-    private string Straight()
+    private string Straight() => straightRun.Directory;
+
+    private static Process StartChild(string output)
     {
-        var straight = Path.Combine(_root, "straight");
-        Assert.Equal(0, Run(Train(straight, Steps)));
-        Assert.Equal(Steps, Rewards(straight).Length);
-        return straight;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(typeof(AgenticCommandLine).Assembly.Location);
+        foreach (var a in Train(output, 1000)) start.ArgumentList.Add(a);
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitForRlLinesAsync(Process process, string output, int lines)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!process.HasExited && RlLines(output) < lines && deadline.Elapsed < TimeSpan.FromMinutes(3)) await Task.Delay(5);
+        Assert.False(process.HasExited, "the run ended before it could be stopped");
     }
 
     [Fact]
@@ -70,19 +103,9 @@ public sealed class KillAndResumeTests : IDisposable
         // logged: the kill lands anywhere in the next step, possibly inside its checkpoint write.
         int killAfter = new Random(20261126).Next(1, 4);
         var killed = Path.Combine(_root, "killed");
-        var cli = typeof(AgenticCommandLine).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(cli);
-        foreach (var a in Train(killed, 1000)) start.ArgumentList.Add(a);
-        using (var process = Process.Start(start)!)
+        using (var process = StartChild(killed))
         {
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var deadline = Stopwatch.StartNew();
-            while (!process.HasExited && RlLines(killed) < killAfter && deadline.Elapsed < TimeSpan.FromMinutes(3)) await Task.Delay(5);
-            Assert.False(process.HasExited, "the run ended before it could be killed");
+            await WaitForRlLinesAsync(process, killed, killAfter);
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
@@ -91,6 +114,31 @@ public sealed class KillAndResumeTests : IDisposable
         Assert.Equal(0, Run(Train(killed, Steps, resume: true)));
         Assert.Equal(Rewards(straight), Rewards(killed));
         Assert.Equal(Weights(straight), Weights(killed));
+    }
+
+    [Fact]
+    public async Task A_run_stopped_by_SIGTERM_in_the_middle_of_a_step_resumes_to_the_uninterrupted_metrics_and_weights()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var straight = Straight();
+
+        // SIGTERM (what Ctrl+C and service managers send) half a second after a step was logged lands in the next step's
+        // rollouts: the run stops gracefully and checkpoints the state of that step's boundary, not half a step.
+        var stopped = Path.Combine(_root, "stopped");
+        using (var process = StartChild(stopped))
+        {
+            await WaitForRlLinesAsync(process, stopped, 2);
+            // A step of this budget is about a second of rollouts after a ~0.2 s checkpoint: half a second in is mid-rollout.
+            await Task.Delay(500);
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) await kill.WaitForExitAsync();
+            await process.WaitForExitAsync();
+        }
+        int logged = RlLines(stopped);
+        Assert.InRange(logged, 2, Steps - 1);
+
+        Assert.Equal(0, Run(Train(stopped, Steps, resume: true)));
+        Assert.Equal(Rewards(straight), Rewards(stopped));
+        Assert.Equal(Weights(straight), Weights(stopped));
     }
 
     [Fact]
