@@ -146,6 +146,7 @@ internal sealed class LongTailSuite(ITaskSuite inner, double scaleMs, double alp
 
     private sealed class SlowToolEnvironment(AgentEnvironment inner, double scaleMs, double alpha, double capMs) : AgentEnvironment
     {
+        private readonly Lock _gate = new();
         private Random _random = new(0);
         private IReadOnlyList<AIFunction>? _tools;
 
@@ -166,7 +167,7 @@ internal sealed class LongTailSuite(ITaskSuite inner, double scaleMs, double alp
 
         private TimeSpan NextDelay()
         {
-            lock (this) return TimeSpan.FromMilliseconds(Draw(_random, scaleMs, alpha, capMs));
+            lock (_gate) return TimeSpan.FromMilliseconds(Draw(_random, scaleMs, alpha, capMs));
         }
 
         private sealed class SlowFunction(AIFunction function, SlowToolEnvironment owner) : DelegatingAIFunction(function)

@@ -58,9 +58,7 @@ public sealed class AsyncAgentRlTrainer
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(backend);
-        _planner = AgentRlTrainer.CreatePlanner(suites, reward, options, advantages, curriculum, scheduler);
-        if (Math.Abs(options.Temperature - trainer.Options.Temperature) > 1e-9)
-            throw new ArgumentException($"Rollouts are sampled at temperature {options.Temperature} but the trainer computes log-probabilities at {trainer.Options.Temperature}.", nameof(trainer));
+        _planner = AgentRlTrainer.CreatePlanner(suites, reward, trainer, options, advantages, curriculum, scheduler);
         AsyncOptions = asyncOptions ?? new AsyncAgentRlOptions();
         AsyncOptions.Validate();
         _model = model;

@@ -65,20 +65,16 @@ public sealed class PolicyGenerator : ITokenGenerator
                     if (decoding.IsDone) break;
 
                     using var scope = NewDisposeScope();
-                    int[] running = [.. rows.Where(r => !decoding.IsFinished(r))];
-                    if (running.Length < rows.Length)
+                    // Positions (in the current batch) of the rows still running.
+                    long[] keep = [.. Enumerable.Range(0, rows.Length).Where(i => !decoding.IsFinished(rows[i])).Select(i => (long)i)];
+                    if (keep.Length < rows.Length)
                     {
-                        var keep = new long[running.Length];
-                        for (int i = 0, j = 0; i < rows.Length; i++)
-                        {
-                            if (!decoding.IsFinished(rows[i])) keep[j++] = i;
-                        }
                         using var index = tensor(keep, [keep.Length]);
                         cache.SelectRows(index);
                         var kept = attention.index_select(0, index).DetachFromDisposeScope();
                         attention.Dispose();
                         attention = kept;
-                        rows = running;
+                        rows = [.. keep.Select(i => rows[i])];
                     }
                     var previous = attention;
                     attention = cat([attention, ones(rows.Length, 1, dtype: int64)], 1).DetachFromDisposeScope();

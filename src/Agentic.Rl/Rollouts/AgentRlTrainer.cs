@@ -106,9 +106,7 @@ public sealed class AgentRlTrainer
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(trainer);
-        _planner = CreatePlanner(suites, reward, options, advantages, curriculum, scheduler);
-        if (Math.Abs(options.Temperature - trainer.Options.Temperature) > 1e-9)
-            throw new ArgumentException($"Rollouts are sampled at temperature {options.Temperature} but the trainer computes log-probabilities at {trainer.Options.Temperature}.", nameof(trainer));
+        _planner = CreatePlanner(suites, reward, trainer, options, advantages, curriculum, scheduler);
         _model = model;
         _tokenizer = tokenizer;
         _template = template;
@@ -172,14 +170,17 @@ public sealed class AgentRlTrainer
         return groups;
     }
 
-    internal static RolloutPlanner CreatePlanner(IReadOnlyList<ITaskSuite> suites, Func<Trajectory, RewardBreakdown> reward, AgentRlOptions options,
-        AdvantageEstimator? advantages, NoiseCurriculum? curriculum, SuiteScheduler? scheduler)
+    /// <summary>Checks the arguments both trainers share and builds their planner.</summary>
+    internal static RolloutPlanner CreatePlanner(IReadOnlyList<ITaskSuite> suites, Func<Trajectory, RewardBreakdown> reward, PolicyGradientTrainer trainer,
+        AgentRlOptions options, AdvantageEstimator? advantages, NoiseCurriculum? curriculum, SuiteScheduler? scheduler)
     {
         ArgumentNullException.ThrowIfNull(suites);
         ArgumentNullException.ThrowIfNull(reward);
         ArgumentNullException.ThrowIfNull(options);
         if (suites.Count == 0) throw new ArgumentException("At least one suite is needed.", nameof(suites));
         options.Validate();
+        if (Math.Abs(options.Temperature - trainer.Options.Temperature) > 1e-9)
+            throw new ArgumentException($"Rollouts are sampled at temperature {options.Temperature} but the trainer computes log-probabilities at {trainer.Options.Temperature}.", nameof(trainer));
         if (scheduler is not null && !scheduler.Suites.SequenceEqual(suites.Select(x => x.Suite)))
             throw new ArgumentException("The scheduler's suites must be the trainer's suites, in order.", nameof(scheduler));
         return new RolloutPlanner(suites, options, reward, advantages ?? new GrpoAdvantageEstimator(), curriculum, scheduler);

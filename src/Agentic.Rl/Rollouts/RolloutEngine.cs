@@ -12,7 +12,7 @@ namespace Agentic.Rl.Rollouts;
 internal static class RolloutEngine
 {
     /// <summary>The task of a request (deterministic in its <see cref="RolloutRequest.TaskSeed"/>).</summary>
-    public static AgentTask Task(ITaskSuite suite, RolloutRequest request) => suite.SampleTraining(new DeterministicRandom(request.TaskSeed), 1)[0];
+    public static AgentTask SampleTask(ITaskSuite suite, RolloutRequest request) => suite.SampleTraining(new DeterministicRandom(request.TaskSeed), 1)[0];
 
     /// <summary>Runs all rollouts of <paramref name="requests"/> in one batch; returns the trajectories per request.</summary>
     public static async Task<IReadOnlyList<Trajectory>[]> RunAsync(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template,
@@ -24,7 +24,7 @@ internal static class RolloutEngine
         {
             request.Validate();
             if (!suites.TryGetValue(request.Suite, out var suite)) throw new ArgumentException($"Unknown suite '{request.Suite}' in rollout request {request.Id}.");
-            var task = Task(suite, request);
+            var task = SampleTask(suite, request);
             for (int i = 0; i < request.GroupSize; i++)
             {
                 ulong seed = request.EpisodeSeeds[i];
