@@ -220,6 +220,7 @@ internal static class InferenceParity
 
         using var session = new InferenceSession(onnxPath);
         var inputNames = new List<string> { "input_ids", "attention_mask", "position_ids" };
+        if (config.PreviousTokenEmbedding) inputNames.Add("previous_ids");
         var outputNames = new List<string> { "logits" };
         for (int i = 0; i < layers; i++)
         {
@@ -235,6 +236,11 @@ internal static class InferenceParity
         try
         {
             int total = length, step = length;
+            // previous_ids: the token before each position, or vocab_size where it is padding or absent.
+            var previous = new long[batch * length];
+            for (int b = 0; b < batch; b++)
+                for (int i = 0; i < length; i++)
+                    previous[b * length + i] = i > 0 && mask[b * length + i - 1] == 1 ? ids[b * length + i - 1] : vocab;
             for (int s = 0; s <= decodeSteps; s++)
             {
                 float[] torchLogits;
@@ -247,9 +253,11 @@ internal static class InferenceParity
                 using (var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [batch, step]))
                 using (var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [batch, total]))
                 using (var posValue = OrtValue.CreateTensorValueFromMemory(positions, [batch, step]))
+                using (var previousValue = OrtValue.CreateTensorValueFromMemory(previous, [batch, step]))
                 using (var runOptions = new RunOptions())
                 {
-                    var results = session.Run(runOptions, inputNames, [idsValue, maskValue, posValue, .. past], outputNames).ToList();
+                    OrtValue[] inputs = config.PreviousTokenEmbedding ? [idsValue, maskValue, posValue, previousValue] : [idsValue, maskValue, posValue];
+                    var results = session.Run(runOptions, inputNames, [.. inputs, .. past], outputNames).ToList();
                     ortLogits = results[0].GetTensorDataAsSpan<float>().ToArray();
                     results[0].Dispose();
                     foreach (var value in past) value.Dispose();
@@ -274,6 +282,7 @@ internal static class InferenceParity
                     Array.Copy(mask, b * total, nextMask, b * (total + 1), total);
                     nextMask[b * (total + 1) + total] = 1;
                 }
+                previous = Enumerable.Range(0, batch).Select(b => ids[b * step + step - 1]).ToArray();
                 (ids, mask, positions, step, total) = (next, nextMask, nextPositions, 1, total + 1);
             }
         }

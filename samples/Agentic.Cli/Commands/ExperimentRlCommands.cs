@@ -99,7 +99,10 @@ internal static class ExperimentRlCommands
         var d = new SelfVerifySettings();
         var output = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => d.OutputDirectory };
         var sftSteps = new Option<int>("--sft-steps") { Description = "Warm-start SFT steps (addition plus verification demonstrations)", DefaultValueFactory = _ => d.SftSteps };
+        var sftBatch = new Option<int>("--sft-batch") { Description = "Warm-start SFT sequences per step", DefaultValueFactory = _ => d.SftBatchSize };
+        var share = new Option<double>("--verification-share") { Description = "Share of verification demonstrations in the warm start", DefaultValueFactory = _ => d.VerificationShare };
         var rlSteps = new Option<int>("--rl-steps") { Description = "Generation RL steps per arm", DefaultValueFactory = _ => d.RlSteps };
+        var lr = new Option<double>("--lr") { Description = "RL learning rate", DefaultValueFactory = _ => d.LearningRate };
         var every = new Option<int>("--verify-every") { Description = "A verification step after every N generation steps", DefaultValueFactory = _ => d.VerifyEvery };
         var problems = new Option<int>("--problems-per-step") { Description = "Problems per generation step", DefaultValueFactory = _ => d.ProblemsPerStep };
         var group = new Option<int>("--group-size") { Description = "Samples per problem (and verdicts per pair)", DefaultValueFactory = _ => d.GroupSize };
@@ -109,13 +112,14 @@ internal static class ExperimentRlCommands
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
         var command = new Command("self-verify", "Generation-only RL vs generation + self-verification RL: generation and verification accuracy")
         {
-            output, sftSteps, rlSteps, every, problems, group, evalProblems, digits, seed, json,
+            output, sftSteps, sftBatch, share, rlSteps, lr, every, problems, group, evalProblems, digits, seed, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new SelfVerifySettings
             {
-                OutputDirectory = parse.GetValue(output)!, SftSteps = parse.GetValue(sftSteps), RlSteps = parse.GetValue(rlSteps), VerifyEvery = parse.GetValue(every),
+                OutputDirectory = parse.GetValue(output)!, SftSteps = parse.GetValue(sftSteps), SftBatchSize = parse.GetValue(sftBatch),
+                VerificationShare = parse.GetValue(share), LearningRate = parse.GetValue(lr), RlSteps = parse.GetValue(rlSteps), VerifyEvery = parse.GetValue(every),
                 ProblemsPerStep = parse.GetValue(problems), GroupSize = parse.GetValue(group), EvalProblems = parse.GetValue(evalProblems),
                 Digits = parse.GetValue(digits), Seed = parse.GetValue(seed),
             };

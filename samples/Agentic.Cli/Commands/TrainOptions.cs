@@ -15,7 +15,10 @@ internal sealed class TrainOptions
     public Option<SuiteScale> Scale { get; } = new("--scale") { Description = "Suite size preset", DefaultValueFactory = _ => s_defaults.Scale };
     public Option<int> Demos { get; } = new("--demos") { Description = "Expert demonstrations per suite for the SFT warm start", DefaultValueFactory = _ => s_defaults.DemonstrationsPerSuite };
     public Option<bool> DemoUserNoise { get; } = new("--demo-user-noise") { Description = "User noise (not only tool noise) on the noisy share of the demonstrations", DefaultValueFactory = _ => s_defaults.DemonstrationUserNoise };
+    public Option<bool> PreviousTokenEmbedding { get; } = new("--previous-token-embedding") { Description = "Give the policy a previous-token embedding (a token-shift prior for copying)", DefaultValueFactory = _ => s_defaults.PreviousTokenEmbedding };
     public Option<int> SftSteps { get; } = new("--sft-steps") { Description = "SFT optimizer steps", DefaultValueFactory = _ => s_defaults.SftSteps };
+    public Option<int> SftBatch { get; } = new("--sft-batch") { Description = "SFT sequences per step", DefaultValueFactory = _ => s_defaults.SftBatchSize };
+    public Option<double> SftLr { get; } = new("--sft-lr") { Description = "SFT peak learning rate", DefaultValueFactory = _ => s_defaults.SftLearningRate };
     public Option<double> SftMinutes { get; } = new("--sft-minutes") { Description = "Wall-clock cap of the SFT phase", DefaultValueFactory = _ => s_defaults.SftMinutes };
     public Option<int> RlSteps { get; } = new("--rl-steps") { Description = "RL steps (rollout batches) per run", DefaultValueFactory = _ => s_defaults.RlSteps };
     public Option<double> RlMinutes { get; } = new("--rl-minutes") { Description = "Wall-clock cap of each RL run", DefaultValueFactory = _ => s_defaults.RlMinutes };
@@ -43,7 +46,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, DemoUserNoise, SftSteps, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -55,6 +58,9 @@ internal sealed class TrainOptions
         Scale = parse.GetValue(Scale),
         DemonstrationsPerSuite = parse.GetValue(Demos),
         DemonstrationUserNoise = parse.GetValue(DemoUserNoise),
+        PreviousTokenEmbedding = parse.GetValue(PreviousTokenEmbedding),
+        SftBatchSize = parse.GetValue(SftBatch),
+        SftLearningRate = parse.GetValue(SftLr),
         SftSteps = parse.GetValue(SftSteps),
         SftMinutes = parse.GetValue(SftMinutes),
         RlSteps = parse.GetValue(RlSteps),

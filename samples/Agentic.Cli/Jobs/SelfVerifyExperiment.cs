@@ -154,7 +154,7 @@ internal static class SelfVerifyExperiment
         IReadOnlyList<VerificationExample> verifySet, int steps, int verificationSteps, Stopwatch clock)
     {
         var greedy = Answers(model, tokenizer, template, heldOut, temperature: 0, seed: 0);
-        double generation = greedy.Count(e => e.Correct) / greedy.Length;
+        double generation = greedy.Count(e => e.Correct) / (double)greedy.Length;
         using var dummy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions());
         double verification = new SelfVerificationTrainer(model, tokenizer, template, dummy).Evaluate(verifySet);
         return new SelfVerifyArm(arm, generation, verification, steps, verificationSteps, clock.Elapsed.TotalSeconds);

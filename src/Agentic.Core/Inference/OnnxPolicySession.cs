@@ -40,6 +40,8 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
     private readonly int _layers;
     private readonly int _kvHeads;
     private readonly int _headDim;
+    private readonly bool _previousIds;
+    private const string PreviousIdsInput = "previous_ids";
     private int _disposed;
 
     /// <summary>Loads the exported model and creates its session.</summary>
@@ -90,6 +92,8 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
             if (meta.TryGetValue(OnnxPolicyMetadata.TokenizerJson, out var tokenizerJson)) Tokenizer = ByteLevelTokenizer.FromJson(tokenizerJson);
 
             var inputs = new List<string> { "input_ids", "attention_mask", "position_ids" };
+            _previousIds = _session.InputNames.Contains(PreviousIdsInput);
+            if (_previousIds) inputs.Add(PreviousIdsInput);
             var outputs = new List<string> { "logits" };
             for (int i = 0; i < _layers; i++)
             {
@@ -147,7 +151,19 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
         try
         {
             var mask = decoding.PromptMask;
-            cache = RunStep(runOptions, decoding.PromptIds, mask, decoding.PromptPositions, batch, decoding.PromptLength, null, decoding.Logits, cancellationToken);
+            int length = decoding.PromptLength;
+            // The previous-token input: the token before each position, or "none" (vocab size) before a real first token.
+            long[]? previous = null;
+            if (_previousIds)
+            {
+                previous = new long[batch * length];
+                for (int b = 0; b < batch; b++)
+                    for (int i = 0; i < length; i++)
+                        previous[b * length + i] = i > 0 && mask[b * length + i - 1] == 1 ? decoding.PromptIds[b * length + i - 1] : VocabularySize;
+            }
+            cache = RunStep(runOptions, decoding.PromptIds, mask, decoding.PromptPositions, previous, batch, length, null, decoding.Logits, cancellationToken);
+            var last = new long[batch];
+            for (int b = 0; b < batch; b++) last[b] = decoding.PromptIds[b * length + length - 1];
             int total = decoding.PromptLength;
             while (true)
             {
@@ -164,7 +180,8 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
                     stepMask[b * total + total - 1] = 1;
                 }
                 mask = stepMask;
-                var step = RunStep(runOptions, next, mask, decoding.NextPositions(), batch, 1, cache, decoding.Logits, cancellationToken);
+                var step = RunStep(runOptions, next, mask, decoding.NextPositions(), _previousIds ? (long[])last.Clone() : null, batch, 1, cache, decoding.Logits, cancellationToken);
+                Array.Copy(next, last, batch);
                 cache.Dispose();
                 cache = step;
             }
@@ -181,7 +198,7 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
     /// of every row into <paramref name="lastLogits"/>.
     /// </summary>
     private IDisposableReadOnlyCollection<OrtValue> RunStep(
-        RunOptions runOptions, long[] ids, long[] mask, long[] positions, int batch, int length,
+        RunOptions runOptions, long[] ids, long[] mask, long[] positions, long[]? previous, int batch, int length,
         IDisposableReadOnlyCollection<OrtValue>? past, float[] lastLogits, CancellationToken cancellationToken)
     {
         long total = mask.Length / batch;
@@ -192,6 +209,7 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
             owned.Add(OrtValue.CreateTensorValueFromMemory(ids, [batch, length]));
             owned.Add(OrtValue.CreateTensorValueFromMemory(mask, [batch, total]));
             owned.Add(OrtValue.CreateTensorValueFromMemory(positions, [batch, length]));
+            if (previous is not null) owned.Add(OrtValue.CreateTensorValueFromMemory(previous, [batch, length]));
             inputs.AddRange(owned);
             if (past is null)
             {

@@ -17,7 +17,9 @@ namespace Agentic.Rl.Export;
 /// <para>
 /// Graph inputs: <c>input_ids</c> [batch, seq] int64, <c>attention_mask</c> [batch, past+seq] int64 (1 = real token,
 /// 0 = left padding, covering cached and new positions), <c>position_ids</c> [batch, seq] int64 and, per layer i,
-/// <c>past_key_values.{i}.key</c> / <c>.value</c> [batch, kv_heads, past, head_dim] float32 (past may be 0).
+/// <c>past_key_values.{i}.key</c> / <c>.value</c> [batch, kv_heads, past, head_dim] float32 (past may be 0). A model
+/// with <see cref="MoeTransformerConfig.PreviousTokenEmbedding"/> also takes <c>previous_ids</c> [batch, seq] int64:
+/// the token before each new position, or vocab_size where there is none (first position, or padding before it).
 /// Outputs: <c>logits</c> [batch, seq, vocab] and <c>present.{i}.key</c> / <c>.value</c> (past concatenated with the
 /// new positions), to feed back as the next step's past. The attention mask follows <see cref="MoeCausalLM.forward"/>
 /// exactly: query i attends key j when j is real and j &lt;= i, and always itself, so no row is empty.
@@ -217,6 +219,7 @@ public static class OnnxPolicyExporter
             g.Input("input_ids", DataType.Int64, "batch", "sequence");
             g.Input("attention_mask", DataType.Int64, "batch", "total_sequence");
             g.Input("position_ids", DataType.Int64, "batch", "sequence");
+            if (config.PreviousTokenEmbedding) g.Input("previous_ids", DataType.Int64, "batch", "sequence");
             for (int i = 0; i < config.NumHiddenLayers; i++)
             {
                 g.Input($"past_key_values.{i}.key", DataType.Float, "batch", kvHeads.ToString(System.Globalization.CultureInfo.InvariantCulture), "past_sequence", headDim.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -259,6 +262,10 @@ public static class OnnxPolicyExporter
             var sin = g.Node("Unsqueeze", [g.Node("Gather", ["rope.sin", "position_ids"], "rope", Int("axis", 0)), "const.axes_1"], "rope");
 
             var h = g.Node("Gather", [Weight("embed_tokens.weight"), "input_ids"], "embed", Int("axis", 0));
+            if (config.PreviousTokenEmbedding)
+            {
+                h = g.Node("Add", [h, g.Node("Gather", [Weight("embed_previous.weight"), "previous_ids"], "embed", Int("axis", 0))], "embed");
+            }
             var qShape = g.Int64s("const.q_shape", [0, 0, heads, headDim], 4);
             var kvShape = g.Int64s("const.kv_shape", [0, 0, kvHeads, headDim], 4);
             var mergeShape = g.Int64s("const.merge_shape", [0, 0, heads * headDim], 3);

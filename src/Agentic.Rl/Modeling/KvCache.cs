@@ -19,6 +19,17 @@ public sealed class KvCache : IDisposable
         _values = new Tensor?[layers];
     }
 
+    /// <summary>The last token of each row [B, 1] (int64); read by the previous-token embedding.</summary>
+    internal Tensor? LastTokens { get; private set; }
+
+    /// <summary>Records the last token [B, 1] of each row (whether it is padding is read from the attention mask).</summary>
+    internal void SetLastTokens(Tensor lastIds)
+    {
+        var old = LastTokens;
+        LastTokens = lastIds.detach().clone().DetachFromDisposeScope();
+        old?.Dispose();
+    }
+
     /// <summary>Number of cached positions (0 when empty).</summary>
     public long Length => _keys[0]?.shape[2] ?? 0;
 
@@ -43,6 +54,11 @@ public sealed class KvCache : IDisposable
     public void SelectRows(Tensor rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        if (LastTokens is { } last)
+        {
+            LastTokens = last.index_select(0, rows).DetachFromDisposeScope();
+            last.Dispose();
+        }
         for (int i = 0; i < _keys.Length; i++)
         {
             if (_keys[i] is { } k)
@@ -67,5 +83,7 @@ public sealed class KvCache : IDisposable
             _values[i]?.Dispose();
             _keys[i] = _values[i] = null;
         }
+        LastTokens?.Dispose();
+        LastTokens = null;
     }
 }

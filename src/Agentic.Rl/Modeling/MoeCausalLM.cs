@@ -31,6 +31,7 @@ public sealed record CausalLMOutput(Tensor Logits, Tensor? AuxiliaryLoss);
 public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
 {
     private readonly Embedding embed_tokens;
+    private readonly Embedding? embed_previous;
     private readonly ModuleList<DecoderBlock> layers;
     private readonly RmsNorm norm;
     private readonly Linear lm_head;
@@ -43,6 +44,8 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
         Config = config;
         using var generator = new Generator(unchecked((ulong)seed));
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
+        // One extra row (index VocabSize) stands for "no previous token": the first position and positions after padding.
+        if (config.PreviousTokenEmbedding) embed_previous = nn.Embedding(config.VocabSize + 1, config.HiddenSize);
         layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new DecoderBlock(config, i)).ToArray());
         norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
@@ -131,6 +134,8 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
 
         var (cos, sin) = _rope.Lookup(positions);
         var h = embed_tokens.forward(ids);
+        if (embed_previous is not null) h = h + embed_previous.forward(PreviousIds(ids, input.AttentionMask, input.Cache, past));
+        if (embed_previous is not null) input.Cache?.SetLastTokens(ids[.., ^1..]);
         Tensor? aux = null;
         foreach (var layer in layers)
         {
@@ -139,6 +144,28 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
         }
         var logits = lm_head.forward(norm.forward(h));
         return new CausalLMOutput(logits, aux);
+    }
+
+    /// <summary>
+    /// The token before each new position [B, T], or <see cref="MoeTransformerConfig.VocabSize"/> ("none") at the first
+    /// position and wherever the previous position is padding. The first new position's predecessor comes from the cache.
+    /// </summary>
+    private Tensor PreviousIds(Tensor ids, Tensor? attentionMask, KvCache? cache, long past)
+    {
+        using Scalar none = Config.VocabSize;
+        var b = ids.shape[0];
+        Tensor first;
+        if (past == 0) first = full(b, 1, Config.VocabSize, dtype: int64);
+        else first = cache?.LastTokens ?? throw new InvalidOperationException("The KV cache holds no last tokens: it was filled by a model without the previous-token embedding.");
+        var previous = cat([first, ids[.., ..^1]], 1);
+        if (attentionMask is not null)
+        {
+            // Validity of each new position's predecessor: mask[past + j - 1], and "none" for absolute position 0.
+            var valid = attentionMask.to(@bool);
+            var before = past > 0 ? valid[.., (int)(past - 1)..^1] : cat([zeros(b, 1, dtype: @bool), valid[.., ..^1]], 1);
+            previous = previous.masked_fill(before.logical_not(), none);
+        }
+        return previous;
     }
 
     /// <summary>Applies the auxiliary-loss-free bias update to every MoE layer (call after each optimizer step).</summary>

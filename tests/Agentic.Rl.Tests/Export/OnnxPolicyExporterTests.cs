@@ -41,8 +41,8 @@ public sealed class OnnxPolicyExporterTests : IDisposable
         RoutedScalingFactor = 1.5f,
     };
 
-    /// <summary>Zero experts, a shared expert and grouped-query attention (4 query heads over 2 KV heads).</summary>
-    private static MoeTransformerConfig ZeroSharedGqa() => TinyModels.Config();
+    /// <summary>Zero experts, a shared expert, grouped-query attention (4 query heads over 2 KV heads) and the previous-token embedding.</summary>
+    private static MoeTransformerConfig ZeroSharedGqa() => TinyModels.Config() with { PreviousTokenEmbedding = true };
 
     public static TheoryData<string> Configs => new() { "routed-only", "zero-shared-gqa" };
 
@@ -105,7 +105,13 @@ public sealed class OnnxPolicyExporterTests : IDisposable
             torchLogits = output.Logits.contiguous().data<float>().ToArray();
         }
         var past = EmptyPast(config, batch);
-        var (ortLogits, present) = RunOrt(session, config, ids, mask, positions, batch, length, past);
+        // previous_ids: the token before each position, or vocab_size where the position before is padding or absent.
+        var previous = new long[batch * length];
+        for (int b = 0; b < batch; b++)
+            for (int i = 0; i < length; i++)
+                previous[b * length + i] = i > 0 && mask[b * length + i - 1] == 1 ? ids[b * length + i - 1] : vocab;
+        var last = Enumerable.Range(0, batch).Select(b => ids[b * length + length - 1]).ToArray();
+        var (ortLogits, present) = RunOrt(session, config, ids, mask, positions, previous, batch, length, past);
         double prefillDiff = MaxAbsDiff(torchLogits, ortLogits);
         Assert.True(prefillDiff < Tolerance, $"prefill max abs diff {prefillDiff}");
 
@@ -137,7 +143,8 @@ public sealed class OnnxPolicyExporterTests : IDisposable
             }
             foreach (var value in past) value.Dispose();
             past = present;
-            (ortLogits, present) = RunOrt(session, config, next, stepMask, nextPositions, batch, 1, past);
+            (ortLogits, present) = RunOrt(session, config, next, stepMask, nextPositions, last, batch, 1, past);
+            last = next;
             decodeDiff = Math.Max(decodeDiff, MaxAbsDiff(torchLogits, ortLogits));
         }
         foreach (var value in past.Concat(present)) value.Dispose();
@@ -158,9 +165,10 @@ public sealed class OnnxPolicyExporterTests : IDisposable
             .ToList();
 
     private static (float[] Logits, List<OrtValue> Present) RunOrt(
-        InferenceSession session, MoeTransformerConfig config, long[] ids, long[] mask, long[] positions, int batch, int length, List<OrtValue> past)
+        InferenceSession session, MoeTransformerConfig config, long[] ids, long[] mask, long[] positions, long[] previous, int batch, int length, List<OrtValue> past)
     {
         var names = new List<string> { "input_ids", "attention_mask", "position_ids" };
+        if (config.PreviousTokenEmbedding) names.Add("previous_ids");
         var outputs = new List<string> { "logits" };
         for (int i = 0; i < config.NumHiddenLayers; i++)
         {
@@ -172,8 +180,10 @@ public sealed class OnnxPolicyExporterTests : IDisposable
         using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [batch, length]);
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [batch, mask.Length / batch]);
         using var posValue = OrtValue.CreateTensorValueFromMemory(positions, [batch, length]);
+        using var previousValue = OrtValue.CreateTensorValueFromMemory(previous, [batch, length]);
         using var runOptions = new RunOptions();
-        var results = session.Run(runOptions, names, [idsValue, maskValue, posValue, .. past], outputs);
+        OrtValue[] inputs = config.PreviousTokenEmbedding ? [idsValue, maskValue, posValue, previousValue] : [idsValue, maskValue, posValue];
+        var results = session.Run(runOptions, names, [.. inputs, .. past], outputs);
         var list = results.ToList();
         var logits = list[0].GetTensorDataAsSpan<float>().ToArray();
         Assert.Equal([batch, length, config.VocabSize], list[0].GetTensorTypeAndShape().Shape);

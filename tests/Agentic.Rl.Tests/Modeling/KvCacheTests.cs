@@ -6,10 +6,12 @@ namespace Agentic.Rl.Tests.Modeling;
 
 public class KvCacheTests
 {
-    [Fact]
-    public void Incremental_decoding_matches_full_recomputation()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Incremental_decoding_matches_full_recomputation(bool previousTokenEmbedding)
     {
-        using var model = new MoeCausalLM(TinyModels.Config(), seed: 7);
+        using var model = new MoeCausalLM(TinyModels.Config() with { PreviousTokenEmbedding = previousTokenEmbedding }, seed: 7);
         model.eval();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -27,10 +29,12 @@ public class KvCacheTests
         Assert.True(diff < 1e-4, $"max abs logit diff {diff}");
     }
 
-    [Fact]
-    public void Left_padded_batch_matches_each_unpadded_sequence()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Left_padded_batch_matches_each_unpadded_sequence(bool previousTokenEmbedding)
     {
-        using var model = new MoeCausalLM(TinyModels.Config(), seed: 8);
+        using var model = new MoeCausalLM(TinyModels.Config() with { PreviousTokenEmbedding = previousTokenEmbedding }, seed: 8);
         model.eval();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -53,6 +57,22 @@ public class KvCacheTests
         Assert.True((prefill[1, 3..] - refB[0, ..3]).abs().max().item<float>() < 1e-4);
         Assert.True((step[0, 0] - refA[0, 6]).abs().max().item<float>() < 1e-4);
         Assert.True((step[1, 0] - refB[0, 3]).abs().max().item<float>() < 1e-4);
+
+        // Dropping a row from the cache keeps the other row's state, its last token included.
+        cache.SelectRows(tensor(new long[] { 1 }));
+        var after = model.forward(new CausalLMInput(tensor(new long[] { 22 }).reshape(1, 1), cat([mask2[1..], ones(1, 1, dtype: int64)], 1), Cache: cache)).Logits;
+        var refB2 = model.forward(new CausalLMInput(tensor(b.Append(21).Append(22).ToArray()).unsqueeze(0))).Logits;
+        Assert.True((after[0, 0] - refB2[0, 4]).abs().max().item<float>() < 1e-4);
+    }
+
+    [Fact]
+    public void The_previous_token_embedding_is_one_extra_table_with_a_none_row()
+    {
+        using var plain = new MoeCausalLM(TinyModels.Config(), seed: 9);
+        using var shifted = new MoeCausalLM(TinyModels.Config() with { PreviousTokenEmbedding = true }, seed: 9);
+        Assert.Equal(plain.ParameterCount + (TinyModels.Config().VocabSize + 1) * TinyModels.Config().HiddenSize, shifted.ParameterCount);
+        Assert.Contains("embed_previous.weight", shifted.state_dict().Keys);
+        Assert.DoesNotContain("embed_previous.weight", plain.state_dict().Keys);
     }
 }
 
