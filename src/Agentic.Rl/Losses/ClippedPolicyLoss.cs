@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Agentic.Rl.Losses;
@@ -85,7 +86,10 @@ public class ClippedPolicyLoss
         ArgumentNullException.ThrowIfNull(ratio);
         ArgumentNullException.ThrowIfNull(advantages);
         var unclipped = -advantages * ratio;
-        var clippedRatio = ratio.clamp(1 - Options.ClipLow, 1 + Options.ClipHigh);
+        // Explicit, scoped Scalars: implicit temporaries can be finalised by the GC while libtorch reads them.
+        using Scalar low = 1 - Options.ClipLow;
+        using Scalar high = 1 + Options.ClipHigh;
+        var clippedRatio = ratio.clamp(low, high);
         var clippedLoss = -advantages * clippedRatio;
         var loss = maximum(unclipped, clippedLoss);
         var active = (clippedLoss > unclipped).to(ScalarType.Float32);

@@ -108,7 +108,8 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
             if (attention.shape[1] != past + t)
                 throw new ArgumentException($"AttentionMask covers {attention.shape[1]} positions; expected cached + new = {past + t}.");
             var valid = attention.to(@bool);
-            positions = input.PositionIds ?? (valid.to(int64).cumsum(1) - 1).clamp_min(0)[.., (int)past..];
+            using Scalar zero = 0;
+            positions = input.PositionIds ?? (valid.to(int64).cumsum(1) - 1).clamp_min(zero)[.., (int)past..];
             // allowed[b, i, j] = key j is real and j <= query i (absolute), or j == i (so padding rows are never empty).
             var queryPos = arange(past, past + t, dtype: int64).unsqueeze(1);
             var keyPos = arange(past + t, dtype: int64).unsqueeze(0);
@@ -155,7 +156,7 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
         using Scalar none = Config.VocabSize;
         var b = ids.shape[0];
         Tensor first;
-        if (past == 0) first = full(b, 1, Config.VocabSize, dtype: int64);
+        if (past == 0) first = full(b, 1, none, dtype: int64);
         else first = cache?.LastTokens ?? throw new InvalidOperationException("The KV cache holds no last tokens: it was filled by a model without the previous-token embedding.");
         var previous = cat([first, ids[.., ..^1]], 1);
         if (attentionMask is not null)
