@@ -24,10 +24,10 @@ internal sealed record TrainSettings
     public double SftLearningRate { get; init; } = 3e-3;
     public double SftMinutes { get; init; } = 7;
     public int RlSteps { get; init; } = 100;
-    public double RlMinutes { get; init; } = 4;
+    public double RlMinutes { get; init; } = 7;
     public int GroupSize { get; init; } = 8;
     public int TasksPerStep { get; init; } = 6;
-    public double RlLearningRate { get; init; } = 1e-4;
+    public double RlLearningRate { get; init; } = 2e-4;
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
