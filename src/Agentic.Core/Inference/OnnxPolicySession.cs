@@ -180,7 +180,7 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
                     stepMask[b * total + total - 1] = 1;
                 }
                 mask = stepMask;
-                var step = RunStep(runOptions, next, mask, decoding.NextPositions(), _previousIds ? (long[])last.Clone() : null, batch, 1, cache, decoding.Logits, cancellationToken);
+                var step = RunStep(runOptions, next, mask, decoding.NextPositions(), _previousIds ? last : null, batch, 1, cache, decoding.Logits, cancellationToken);
                 Array.Copy(next, last, batch);
                 cache.Dispose();
                 cache = step;

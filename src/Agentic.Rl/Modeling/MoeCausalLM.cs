@@ -135,8 +135,11 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
 
         var (cos, sin) = _rope.Lookup(positions);
         var h = embed_tokens.forward(ids);
-        if (embed_previous is not null) h = h + embed_previous.forward(PreviousIds(ids, input.AttentionMask, input.Cache, past));
-        if (embed_previous is not null) input.Cache?.SetLastTokens(ids[.., ^1..]);
+        if (embed_previous is not null)
+        {
+            h = h + embed_previous.forward(PreviousIds(ids, input.AttentionMask, input.Cache, past));
+            input.Cache?.SetLastTokens(ids[.., ^1..]);
+        }
         Tensor? aux = null;
         foreach (var layer in layers)
         {
