@@ -49,10 +49,12 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(0, Run("eval", "--policy", Path.Combine(output, "checkpoint"), "--suite", "searchqa", "--scale", "Small", "--episodes", "1", "--json", evalJson));
         Assert.Equal(1, ReadJson(evalJson).GetProperty("episodes").GetInt32());
 
-        // RL can start from a checkpoint instead of a warm start.
+        // RL can start from a checkpoint instead of a warm start, with another loss aggregation and rollout temperature.
         var again = Path.Combine(_root, "again");
-        Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), .. s_tiny]));
-        Assert.True(File.Exists(Path.Combine(again, "report.json")));
+        Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), "--aggregation", "SequenceMean", "--temperature", "0.8", .. s_tiny]));
+        var config = ReadJson(Path.Combine(again, "report.json")).GetProperty("config").GetProperty("policy_loss").GetString();
+        Assert.Contains("SequenceMean", config, StringComparison.Ordinal);
+        Assert.Contains("0.8", config, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -109,10 +109,11 @@ internal static class ExperimentRlCommands
         var evalProblems = new Option<int>("--eval-problems") { Description = "Held-out problems for the evaluation", DefaultValueFactory = _ => d.EvalProblems };
         var digits = new Option<int>("--digits") { Description = "Operand digits", DefaultValueFactory = _ => d.Digits };
         var seed = new Option<ulong>("--seed") { Description = "Seed", DefaultValueFactory = _ => d.Seed };
+        var from = new Option<string?>("--from") { Description = "Reuse this warm-start checkpoint (an earlier run's OUT/sft) instead of training one" };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
         var command = new Command("self-verify", "Generation-only RL vs generation + self-verification RL: generation and verification accuracy")
         {
-            output, sftSteps, sftBatch, share, rlSteps, lr, every, problems, group, evalProblems, digits, seed, json,
+            output, sftSteps, sftBatch, share, rlSteps, lr, every, problems, group, evalProblems, digits, seed, from, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -121,7 +122,7 @@ internal static class ExperimentRlCommands
                 OutputDirectory = parse.GetValue(output)!, SftSteps = parse.GetValue(sftSteps), SftBatchSize = parse.GetValue(sftBatch),
                 VerificationShare = parse.GetValue(share), LearningRate = parse.GetValue(lr), RlSteps = parse.GetValue(rlSteps), VerifyEvery = parse.GetValue(every),
                 ProblemsPerStep = parse.GetValue(problems), GroupSize = parse.GetValue(group), EvalProblems = parse.GetValue(evalProblems),
-                Digits = parse.GetValue(digits), Seed = parse.GetValue(seed),
+                Digits = parse.GetValue(digits), Seed = parse.GetValue(seed), StartFrom = parse.GetValue(from),
             };
             using var cancellation = new GracefulCancellation(cancellationToken);
             var (sft, arms, pairs) = await SelfVerifyExperiment.RunAsync(settings, AnsiConsole.Console, cancellation.Token);

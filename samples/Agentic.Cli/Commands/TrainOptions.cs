@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Agentic.Cli.Jobs;
+using Agentic.Rl.Losses;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks;
 
@@ -25,6 +26,8 @@ internal sealed class TrainOptions
     public Option<int> GroupSize { get; } = new("--group-size") { Description = "Rollouts per task (GRPO group)", DefaultValueFactory = _ => s_defaults.GroupSize };
     public Option<int> TasksPerStep { get; } = new("--tasks-per-step") { Description = "Tasks (groups) per RL step", DefaultValueFactory = _ => s_defaults.TasksPerStep };
     public Option<double> LearningRate { get; } = new("--lr") { Description = "RL learning rate", DefaultValueFactory = _ => s_defaults.RlLearningRate };
+    public Option<LossAggregation> Aggregation { get; } = new("--aggregation") { Description = "How the policy loss averages tokens: TokenMean (DAPO) or SequenceMean (GRPO)", DefaultValueFactory = _ => s_defaults.Aggregation };
+    public Option<double> Temperature { get; } = new("--temperature") { Description = "Sampling temperature of the RL rollouts (the loss uses the same)", DefaultValueFactory = _ => s_defaults.RolloutTemperature };
     public Option<bool> Noise { get; } = new("--noise") { Description = "Noise curriculum during RL (false: clean rollouts only)", DefaultValueFactory = _ => s_defaults.Noise };
     public Option<NoiseLevel> MaxNoise { get; } = new("--max-noise") { Description = "Highest level the noise curriculum reaches", DefaultValueFactory = _ => s_defaults.MaxNoise };
     public Option<bool> Schedule { get; } = new("--schedule") { Description = "Share rollouts between suites by recent success (false: round-robin)", DefaultValueFactory = _ => s_defaults.Schedule };
@@ -46,7 +49,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -68,6 +71,8 @@ internal sealed class TrainOptions
         GroupSize = parse.GetValue(GroupSize),
         TasksPerStep = parse.GetValue(TasksPerStep),
         RlLearningRate = parse.GetValue(LearningRate),
+        Aggregation = parse.GetValue(Aggregation),
+        RolloutTemperature = parse.GetValue(Temperature),
         Noise = parse.GetValue(Noise),
         MaxNoise = parse.GetValue(MaxNoise),
         Schedule = parse.GetValue(Schedule),

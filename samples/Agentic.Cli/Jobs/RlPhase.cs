@@ -7,6 +7,7 @@ using Agentic.Rl.Advantages;
 using Agentic.Rl.Asynchronous;
 using Agentic.Rl.Checkpoints;
 using Agentic.Rl.Gating;
+using Agentic.Rl.Losses;
 using Agentic.Rl.Modeling;
 using Agentic.Rl.Reporting;
 using Agentic.Rl.Rewards;
@@ -24,7 +25,11 @@ internal sealed record RlPhaseSettings
     public double Minutes { get; init; } = 6;
     public int GroupSize { get; init; } = 8;
     public int TasksPerStep { get; init; } = 3;
-    public double LearningRate { get; init; } = 2e-4;
+    public double LearningRate { get; init; } = 1e-4;
+    /// <summary>How the policy loss averages over tokens.</summary>
+    public LossAggregation Aggregation { get; init; } = LossAggregation.TokenMean;
+    /// <summary>Sampling temperature of the rollouts (and of the trainer's log-probabilities).</summary>
+    public double Temperature { get; init; } = 1.0;
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
@@ -67,11 +72,15 @@ internal static class RlPhase
         var shapers = suites.ToDictionary(x => x.Suite, x => RewardShaping.Default(x.Suite), StringComparer.OrdinalIgnoreCase);
         GradientGate gate = p.Dgg ? new DynamicGradientGate() : new OpenGradientGate();
         using var policyTrainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId,
-            new PolicyGradientOptions { LearningRate = p.LearningRate, MaxReuse = p.MaxReuse, MicroBatchSize = 8 }, gate);
+            new PolicyGradientOptions
+            {
+                LearningRate = p.LearningRate, MaxReuse = p.MaxReuse, MicroBatchSize = 8, Temperature = p.Temperature,
+                Loss = new PolicyLossOptions { Aggregation = p.Aggregation },
+            }, gate);
         var curriculum = p.Noise
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
-        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed };
+        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature };
         Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
         var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
         await using var rl = p.Async
@@ -159,6 +168,9 @@ internal static class RlPhase
         extra["stale_dropped"] = step.StaleDropped;
         extra["mean_staleness"] = step.MeanStaleness;
         extra["lm_head_grad_norm_first_use"] = step.Update.Updates.FirstOrDefault()?.Gate.LmHeadGradNorm ?? 0;
+        // How far the rollout engine's sampling log-probabilities are from the trainer's recomputed ones.
+        extra["logprob_mismatch_max"] = step.Update.MaxLogProbMismatch;
+        extra["importance_weight_mean"] = step.Update.MeanImportanceWeight;
         extra["policy_tokens"] = step.Rollouts.Average(r => r.Trajectory.LossMask.Count(m => m));
         foreach (var g in step.Groups.GroupBy(g => g.Suite)) extra[$"success.{g.Key}"] = g.SelectMany(x => x.Rollouts).Average(r => r.Trajectory.Success ? 1.0 : 0.0);
         return new RlStepMetrics

@@ -20,16 +20,18 @@ internal sealed record SelfVerifySettings
 {
     public string OutputDirectory { get; init; } = "runs/experiment-self-verify";
     public int Digits { get; init; } = 3;
-    public int SftSteps { get; init; } = 3000;
+    public int SftSteps { get; init; } = 900;
     public int SftBatchSize { get; init; } = 32;
     public double VerificationShare { get; init; } = 0.25;
     public int RlSteps { get; init; } = 30;
     public int ProblemsPerStep { get; init; } = 8;
     public int GroupSize { get; init; } = 8;
     public int VerifyEvery { get; init; } = 2;
-    public double LearningRate { get; init; } = 3e-4;
+    public double LearningRate { get; init; } = 5e-5;
     public int EvalProblems { get; init; } = 200;
     public ulong Seed { get; init; } = 1;
+    /// <summary>A warm-start checkpoint of an earlier run to reuse (its SFT is skipped).</summary>
+    public string? StartFrom { get; init; }
 }
 
 /// <summary>Generation and verification accuracy of one arm.</summary>
@@ -50,7 +52,8 @@ internal static class SelfVerifyExperiment
         Directory.CreateDirectory(s.OutputDirectory);
         var tokenizer = DefaultPolicy.CreateTokenizer();
         var template = DefaultPolicy.CreateTemplate(tokenizer);
-        var prompt = new VerificationPrompt();
+        var prompt = new WorkedVerificationPrompt();
+        var verification = new SelfVerificationOptions { Every = s.VerifyEvery, GroupSize = s.GroupSize, MaxNewTokens = WorkedVerificationPrompt.MaxReplyTokens };
         var task = new AdditionTask(new AdditionTaskOptions { MaxDigits = s.Digits });
         var random = new DeterministicRandom(s.Seed);
 
@@ -60,21 +63,24 @@ internal static class SelfVerifyExperiment
         var data = problems.Select((p, i) => random.NextDouble() < s.VerificationShare
             ? template.Encode(prompt.Demonstration(Synthetic(p, random)))
             : template.Encode(p.ToDemonstration(AdditionFormat.ColumnScratchpad))).ToArray();
-        var start = Path.Combine(s.OutputDirectory, "sft");
-        using (var model = new MoeCausalLM(DefaultPolicy.Config(tokenizer), seed: (long)s.Seed))
+        var start = s.StartFrom ?? Path.Combine(s.OutputDirectory, "sft");
+        if (s.StartFrom is null)
         {
-            using var sft = new SftTrainer(model, tokenizer.EndOfTextId, new SftOptions { Steps = s.SftSteps, BatchSize = s.SftBatchSize, WarmupSteps = Math.Min(50, s.SftSteps / 4), Seed = s.Seed });
-            console.Progress().AutoClear(false).Start(ctx =>
+            using (var model = new MoeCausalLM(DefaultPolicy.Config(tokenizer), seed: (long)s.Seed))
             {
-                var bar = ctx.AddTask("sft (addition + verification)", maxValue: s.SftSteps);
-                while (sft.StepCount < s.SftSteps && !cancellationToken.IsCancellationRequested)
+                using var sft = new SftTrainer(model, tokenizer.EndOfTextId, new SftOptions { Steps = s.SftSteps, BatchSize = s.SftBatchSize, WarmupSteps = Math.Min(50, s.SftSteps / 4), Seed = s.Seed });
+                console.Progress().AutoClear(false).Start(ctx =>
                 {
-                    var r = sft.Step(sft.SampleBatch(data));
-                    bar.Increment(1);
-                    bar.Description = $"sft step {r.Step} loss {r.Loss:F3}";
-                }
-            });
-            PolicyCheckpoint.Save(start, model, tokenizer, sft);
+                    var bar = ctx.AddTask("sft (addition + verification)", maxValue: s.SftSteps);
+                    while (sft.StepCount < s.SftSteps && !cancellationToken.IsCancellationRequested)
+                    {
+                        var r = sft.Step(sft.SampleBatch(data));
+                        bar.Increment(1);
+                        bar.Description = $"sft step {r.Step} loss {r.Loss:F3}";
+                    }
+                });
+                PolicyCheckpoint.Save(start, model, tokenizer, sft);
+            }
         }
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -91,18 +97,19 @@ internal static class SelfVerifyExperiment
             var wrong = own.Where(e => !e.Correct).ToArray();
             int half = Math.Min(correct.Length, wrong.Length);
             verifySet = [.. correct.Take(half), .. wrong.Take(half)];
-            sftArm = Measure("sft", model, tokenizer, template, heldOut, verifySet, 0, 0, clock);
+            sftArm = Measure("sft", model, tokenizer, template, heldOut, verifySet, verification, prompt, 0, 0, clock);
         }
 
         // 3. Two arms from the same warm start and the same rollout seeds.
         var arms = new List<SelfVerifyArm>();
+        var log = new List<string>();
         foreach (var (arm, verify) in new[] { ("generation_only", false), ("generation_and_verification", true) })
         {
             var loaded = PolicyCheckpoint.Load(start);
             using var model = loaded.Model;
             var clock = Stopwatch.StartNew();
             using var trainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = s.LearningRate, MicroBatchSize = 32 });
-            var verifier = new SelfVerificationTrainer(model, tokenizer, template, trainer, new SelfVerificationOptions { Every = s.VerifyEvery, GroupSize = s.GroupSize }, prompt);
+            var verifier = new SelfVerificationTrainer(model, tokenizer, template, trainer, verification, prompt);
             var armRandom = new DeterministicRandom(s.Seed + 1000);
             var estimator = new GrpoAdvantageEstimator();
             int verificationSteps = 0;
@@ -133,7 +140,9 @@ internal static class SelfVerifyExperiment
                             samples.Add(new PolicySample([.. prompts[p], .. g.TokenIds], [.. prompts[p].Select(_ => false), .. g.TokenIds.Select(_ => true)], [.. prompts[p].Select(_ => 0f), .. g.LogProbs], advantages[j]));
                         }
                     }
-                    trainer.Train(samples);
+                    var update = trainer.Train(samples);
+                    var last = update.Updates.LastOrDefault();
+                    log.Add(FormattableString.Invariant($"{arm} step {step} accuracy {right / (double)(batch.Count * s.GroupSize):F3} samples {samples.Count} mismatch {update.MaxLogProbMismatch:F4} weight {update.MeanImportanceWeight:F3} entropy {last?.Entropy:F3} clip {last?.ClipFraction:F3} grad {last?.GradNorm:F3} loss {last?.Loss:F4}"));
                     lastAccuracy = right / (double)(batch.Count * s.GroupSize);
                     if (verify && verifier.IsDue(step))
                     {
@@ -145,18 +154,19 @@ internal static class SelfVerifyExperiment
                     bar.Description = $"{arm} step {step} train accuracy {lastAccuracy:P0}" + (verify ? $" verify {lastVerify:P0}" : "");
                 }
             });
-            arms.Add(Measure(arm, model, tokenizer, template, heldOut, verifySet, s.RlSteps, verificationSteps, clock));
+            arms.Add(Measure(arm, model, tokenizer, template, heldOut, verifySet, verification, prompt, s.RlSteps, verificationSteps, clock));
         }
+        File.WriteAllLines(Path.Combine(s.OutputDirectory, "steps.log"), log);
         return (sftArm, arms, verifySet.Count);
     }
 
     private static SelfVerifyArm Measure(string arm, MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<AdditionProblem> heldOut,
-        IReadOnlyList<VerificationExample> verifySet, int steps, int verificationSteps, Stopwatch clock)
+        IReadOnlyList<VerificationExample> verifySet, SelfVerificationOptions options, VerificationPrompt prompt, int steps, int verificationSteps, Stopwatch clock)
     {
         var greedy = Answers(model, tokenizer, template, heldOut, temperature: 0, seed: 0);
         double generation = greedy.Count(e => e.Correct) / (double)greedy.Length;
         using var dummy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions());
-        double verification = new SelfVerificationTrainer(model, tokenizer, template, dummy).Evaluate(verifySet);
+        double verification = new SelfVerificationTrainer(model, tokenizer, template, dummy, options, prompt).Evaluate(verifySet);
         return new SelfVerifyArm(arm, generation, verification, steps, verificationSteps, clock.Elapsed.TotalSeconds);
     }
 
@@ -195,6 +205,26 @@ internal static class SelfVerifyExperiment
         digits[i] = (char)('0' + ((digits[i] - '0' + 1 + random.Next(9)) % 10));
         var wrong = new string(digits);
         return wrong == p.Answer ? new VerificationExample(p.Question, p.Answer, true) : new VerificationExample(p.Question, wrong, false);
+    }
+
+    /// <summary>
+    /// The verifier works the sum out first, in the generator's column scratchpad, then compares it with the answer:
+    /// <c>&lt;think&gt;979 000 979&lt;/think&gt;no</c> for "What is 485+494? Answer: 978". The bare yes/no verdict asks
+    /// a 2M-parameter policy to add in one token, which it cannot; worked verdicts make the two tasks share the skill.
+    /// </summary>
+    internal sealed class WorkedVerificationPrompt : VerificationPrompt
+    {
+        /// <summary>Enough tokens for the working and the verdict of up to 6-digit operands.</summary>
+        public const int MaxReplyTokens = 48;
+
+        public override string Reply(VerificationExample example)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(example.Problem, @"(\d+)\+(\d+)");
+            if (!match.Success) return base.Reply(example);
+            var worked = new AdditionProblem(long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture))
+                .Reply(AdditionFormat.ColumnScratchpad).Replace("</think>", " ", StringComparison.Ordinal);
+            return $"{worked}</think>{Verdict(example.Correct)}";
+        }
     }
 
     internal static string Percent(double x) => double.IsNaN(x) ? "n/a" : x.ToString("P1", CultureInfo.InvariantCulture);

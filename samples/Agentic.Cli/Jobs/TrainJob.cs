@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Agentic.Rl.Checkpoints;
+using Agentic.Rl.Losses;
 using Agentic.Rl.Reporting;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks;
@@ -27,7 +28,9 @@ internal sealed record TrainSettings
     public double RlMinutes { get; init; } = 7;
     public int GroupSize { get; init; } = 8;
     public int TasksPerStep { get; init; } = 6;
-    public double RlLearningRate { get; init; } = 2e-4;
+    public double RlLearningRate { get; init; } = 1e-4;
+    public LossAggregation Aggregation { get; init; } = LossAggregation.TokenMean;
+    public double RolloutTemperature { get; init; } = 1.0;
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
@@ -53,6 +56,7 @@ internal sealed record TrainSettings
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
+        Aggregation = Aggregation, Temperature = RolloutTemperature,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
@@ -180,6 +184,7 @@ internal static class TrainJob
         ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" : "off",
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
         ["warm_start"] = $"{s.DemonstrationsPerSuite} demonstrations per suite" + (s.PreviousTokenEmbedding ? ", previous-token embedding" : ""),
+        ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, learning rate {s.RlLearningRate}"),
         ["dgg"] = s.Dgg ? $"on, K = {s.MaxReuse}" : $"off, K = {s.MaxReuse}", ["seed"] = s.Seed.ToString(),
     };
 

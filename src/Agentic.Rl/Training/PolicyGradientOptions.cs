@@ -18,8 +18,15 @@ public enum OldLogProbSource
 /// <summary>Options of <see cref="PolicyGradientTrainer"/>.</summary>
 public sealed class PolicyGradientOptions
 {
-    /// <summary>Constant learning rate of AdamW. Default 3e-4.</summary>
+    /// <summary>Learning rate of AdamW after the warmup. Default 3e-4.</summary>
     [Range(1e-8, 1.0)] public double LearningRate { get; set; } = 3e-4;
+
+    /// <summary>
+    /// Optimizer updates over which the learning rate rises linearly to <see cref="LearningRate"/>. A fresh AdamW's
+    /// first updates move every parameter by the full learning rate (its second-moment estimate has seen one gradient),
+    /// which can wreck a sharp SFT policy in a few updates; the warmup lets the moments settle first. 0 = off. Default 10.
+    /// </summary>
+    [Range(0, 1_000_000)] public int WarmupUpdates { get; set; } = 10;
 
     /// <summary>AdamW weight decay. Default 0.</summary>
     [Range(0.0, 1.0)] public double WeightDecay { get; set; }

@@ -93,6 +93,11 @@ public sealed class PolicyGradientTrainer : IDisposable, Checkpoints.ITrainerSta
     /// <summary>Optimizer updates applied so far.</summary>
     public int StepCount { get; private set; }
 
+    /// <summary>The learning rate of the next update (linear warmup over <see cref="PolicyGradientOptions.WarmupUpdates"/>).</summary>
+    public double CurrentLearningRate => Options.WarmupUpdates > 0 && StepCount < Options.WarmupUpdates
+        ? Options.LearningRate * (StepCount + 1) / Options.WarmupUpdates
+        : Options.LearningRate;
+
     AdamW Checkpoints.ITrainerState.Optimizer => _optimizer;
     IReadOnlyList<string> Checkpoints.ITrainerState.ModelParameterNames => _parameterNames;
     int Checkpoints.ITrainerState.StepCount { get => StepCount; set => StepCount = value; }
@@ -214,6 +219,8 @@ public sealed class PolicyGradientTrainer : IDisposable, Checkpoints.ITrainerSta
                 _optimizer.zero_grad();
                 throw new NonFiniteLossException($"Non-finite gradient norm at update {StepCount + 1} (reuse {reuse}); the update was not applied.");
             }
+            double lr = CurrentLearningRate;
+            foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
             _optimizer.step();
             _model.UpdateRouterBias();
             StepCount++;

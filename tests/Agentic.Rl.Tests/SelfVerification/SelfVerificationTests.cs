@@ -36,8 +36,26 @@ public class SelfVerificationTests
     [InlineData("no", false)]
     [InlineData("maybe", null)]
     [InlineData("", null)]
+    [InlineData("<think>579 000 579</think>yes", true)]
+    [InlineData("<think>yes</think> no", false)]
+    [InlineData("<think>no", null)]
     public void Verdicts_are_read_from_the_reply(string reply, bool? expected) =>
         Assert.Equal(expected, new VerificationPrompt().Parse(reply));
+
+    private sealed class WorkedPrompt : VerificationPrompt
+    {
+        public override string Reply(VerificationExample example) => $"<think>{example.Problem.Length}</think>{Verdict(example.Correct)}";
+    }
+
+    [Fact]
+    public void A_demonstration_holds_the_subclass_reply_and_reads_back_as_its_verdict()
+    {
+        var prompt = new WorkedPrompt();
+        var demo = prompt.Demonstration(new VerificationExample("What is 1+2?", "4", false));
+        Assert.Equal("<think>12</think>no", demo[^1].Text);
+        Assert.False(prompt.Parse(demo[^1].Text));
+        Assert.Equal("yes", new VerificationPrompt().Demonstration(new VerificationExample("p", "a", true))[^1].Text);
+    }
 
     [Fact]
     public void A_verification_step_trains_on_balanced_on_policy_pairs()

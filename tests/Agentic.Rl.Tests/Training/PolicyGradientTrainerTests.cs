@@ -79,11 +79,45 @@ public class PolicyGradientTrainerTests
     }
 
     [Fact]
+    public void The_learning_rate_warms_up_linearly_over_the_first_updates()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 8);
+        var generator = new PolicyGenerator(model, padTokenId: 0);
+        using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { LearningRate = 1e-3, WarmupUpdates = 4, MicroBatchSize = 4 });
+        var rates = new List<double>();
+        for (int step = 0; step < 6; step++)
+        {
+            rates.Add(trainer.CurrentLearningRate);
+            trainer.Train([MultiTurnSample(generator, [1, 2, 3], [7, 8], (ulong)step + 1, 1), MultiTurnSample(generator, [1, 2, 3], [7, 8], (ulong)step + 50, -1)]);
+        }
+        Assert.Equal(new[] { 2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3, 1e-3 }, rates.Select(r => Math.Round(r, 10)));
+        Assert.Equal(6, trainer.StepCount);
+        using var flat = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { LearningRate = 1e-3, WarmupUpdates = 0 });
+        Assert.Equal(1e-3, flat.CurrentLearningRate);
+    }
+
+    [Fact]
+    public void A_fresh_optimizer_moves_the_weights_less_in_its_first_warmed_up_update()
+    {
+        // AdamW's first update moves every parameter by the full learning rate; the warmup scales that step down.
+        float[] Step(int warmup)
+        {
+            using var model = new MoeCausalLM(TinyModels.Config(), seed: 9);
+            var generator = new PolicyGenerator(model, padTokenId: 0);
+            var before = Weights(model);
+            using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { LearningRate = 1e-3, WarmupUpdates = warmup, MicroBatchSize = 4 });
+            trainer.Train([MultiTurnSample(generator, [1, 2, 3], [7, 8], 1, 1), MultiTurnSample(generator, [1, 2, 3], [7, 8], 2, -1)]);
+            return [.. Weights(model).Zip(before, (a, b) => Math.Abs(a - b))];
+        }
+        Assert.Equal(Step(0).Max() / 10, Step(10).Max(), 1e-5);
+    }
+
+    [Fact]
     public void Grpo_on_a_bandit_raises_the_probability_of_rewarded_tokens()
     {
         using var model = new MoeCausalLM(TinyModels.Config(), seed: 6);
         var generator = new PolicyGenerator(model, padTokenId: 0);
-        using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { LearningRate = 1e-2, MicroBatchSize = 32 });
+        using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { LearningRate = 1e-2, MicroBatchSize = 32, WarmupUpdates = 0 });
         var estimator = new GrpoAdvantageEstimator();
         int[] prompt = [1, 2, 3];
         double EvenMass()
