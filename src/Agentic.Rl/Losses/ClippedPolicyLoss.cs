@@ -1,3 +1,4 @@
+using Agentic.Rl.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,21 +55,21 @@ public class ClippedPolicyLoss
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(normalizer);
         var mask = input.Mask;
-        var ratio = exp(input.LogProbs - input.OldLogProbs);
+        var ratio = exp(input.LogProbs.Minus(input.OldLogProbs));
         var (loss, clipped) = TokenLoss(ratio, input.Advantages);
         if (input.ImportanceWeights is { } weights) loss = loss * weights;
         double klSum = 0, entropySum = 0;
         if (Options.KlCoefficient > 0 && input.ReferenceLogProbs is { } reference)
         {
             var kl = Options.KlEstimator == KlEstimator.K1
-                ? input.LogProbs - reference
-                : exp(reference - input.LogProbs) - (reference - input.LogProbs) - 1;
-            loss = loss + Options.KlCoefficient * kl;
+                ? input.LogProbs.Minus(reference)
+                : exp(reference.Minus(input.LogProbs)).Minus(reference.Minus(input.LogProbs)).Plus(-1);
+            loss = loss.Plus(kl.Times(Options.KlCoefficient));
             klSum = (kl.detach() * mask).sum().item<float>();
         }
         if (input.Entropy is { } entropy)
         {
-            if (Options.EntropyCoefficient > 0) loss = loss - Options.EntropyCoefficient * entropy;
+            if (Options.EntropyCoefficient > 0) loss = loss.Minus(entropy.Times(Options.EntropyCoefficient));
             entropySum = (entropy.detach() * mask).sum().item<float>();
         }
 

@@ -27,7 +27,7 @@ public sealed class DecoderBlock : nn.Module
     /// <summary>Runs the block; see <see cref="CausalSelfAttention.forward"/> for the mask convention.</summary>
     public Tensor forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
     {
-        var h = x + self_attn.forward(input_layernorm.forward(x), cos, sin, mask, cache);
-        return h + mlp.forward(post_attention_layernorm.forward(h));
+        var h = x.Plus(self_attn.forward(input_layernorm.forward(x), cos, sin, mask, cache));
+        return h.Plus(mlp.forward(post_attention_layernorm.forward(h)));
     }
 }

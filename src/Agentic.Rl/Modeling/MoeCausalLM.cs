@@ -109,7 +109,7 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
                 throw new ArgumentException($"AttentionMask covers {attention.shape[1]} positions; expected cached + new = {past + t}.");
             var valid = attention.to(@bool);
             using Scalar zero = 0;
-            positions = input.PositionIds ?? (valid.to(int64).cumsum(1) - 1).clamp_min(zero)[.., (int)past..];
+            positions = input.PositionIds ?? valid.to(int64).cumsum(1).add(Scalars.MinusOne, Scalars.One).clamp_min(zero)[.., (int)past..];
             // allowed[b, i, j] = key j is real and j <= query i (absolute), or j == i (so padding rows are never empty).
             var queryPos = arange(past, past + t, dtype: int64).unsqueeze(1);
             var keyPos = arange(past + t, dtype: int64).unsqueeze(0);
@@ -137,14 +137,14 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
         var h = embed_tokens.forward(ids);
         if (embed_previous is not null)
         {
-            h = h + embed_previous.forward(PreviousIds(ids, input.AttentionMask, input.Cache, past));
+            h = h.Plus(embed_previous.forward(PreviousIds(ids, input.AttentionMask, input.Cache, past)));
             input.Cache?.SetLastTokens(ids[.., ^1..]);
         }
         Tensor? aux = null;
         foreach (var layer in layers)
         {
             h = layer.forward(h, cos, sin, mask, input.Cache);
-            if (layer.Moe.AuxiliaryLoss is { } a) aux = aux is null ? a : aux + a;
+            if (layer.Moe.AuxiliaryLoss is { } a) aux = aux is null ? a : aux.Plus(a);
         }
         var logits = lm_head.forward(norm.forward(h));
         return new CausalLMOutput(logits, aux);

@@ -71,14 +71,14 @@ public sealed class MoeFeedForward : nn.Module<Tensor, Tensor>
         Tensor topIdx;
         using (no_grad())
         {
-            topIdx = (scores + router_bias).topk(k, dim: -1).indexes;
+            topIdx = scores.Plus(router_bias).topk(k, dim: -1).indexes;
             var counts = topIdx.flatten().bincount(null, _config.NumRoutableExperts);
             _counters.Total.add_(counts);
             if (training) _counters.SinceUpdate.add_(counts);
         }
         var topW = scores.gather(1, topIdx);
         if (_config.NormTopKProb) topW = topW / topW.sum(-1, keepdim: true);
-        if (_config.RoutedScalingFactor != 1f) topW = topW * _config.RoutedScalingFactor;
+        if (_config.RoutedScalingFactor != 1f) topW = topW.Times(_config.RoutedScalingFactor);
 
         Tensor output;
         if (_config.NumZeroExperts > 0)
@@ -106,7 +106,7 @@ public sealed class MoeFeedForward : nn.Module<Tensor, Tensor>
             output = output.index_add(0, tokens, y, one);
         }
 
-        if (shared_expert is not null) output = output + shared_expert.forward(flat);
+        if (shared_expert is not null) output = output.Plus(shared_expert.forward(flat));
 
         if (training && _config.RouterAuxLossCoef > 0)
         {
@@ -130,7 +130,7 @@ public sealed class MoeFeedForward : nn.Module<Tensor, Tensor>
         using var _ = no_grad();
         var load = _counters.SinceUpdate.to(float32);
         if (load.sum().item<float>() == 0) return;
-        var delta = (load.mean() - load).sign() * _config.RouterBiasUpdateRate;
+        var delta = load.mean().Minus(load).sign().Times(_config.RouterBiasUpdateRate);
         router_bias.add_(delta);
         _counters.SinceUpdate.zero_();
     }

@@ -22,7 +22,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var variance = x.pow(2).mean([-1], keepdim: true);
-        return (x * (variance + _eps).rsqrt() * weight).MoveToOuterDisposeScope();
+        var variance = (x * x).mean([-1], keepdim: true);
+        return (x * variance.Plus(_eps).rsqrt() * weight).MoveToOuterDisposeScope();
     }
 }

@@ -38,7 +38,7 @@ public sealed class RotaryEmbedding : IDisposable
         var x1 = x[.., .., .., ..(int)half];
         var x2 = x[.., .., .., (int)half..];
         var rotated = cat([-x2, x1], -1);
-        return x * cos + rotated * sin;
+        return (x * cos).Plus(rotated * sin);
     }
 
     /// <inheritdoc />

@@ -272,7 +272,7 @@ public sealed class PolicyGradientTrainer : IDisposable, Checkpoints.ITrainerSta
     private static (Tensor LogProbs, Tensor? Entropy) TokenLogProbs(MoeCausalLM model, MicroBatch micro, bool withEntropy, double temperature)
     {
         var logits = model.forward(new CausalLMInput(micro.Inputs)).Logits.to(float32);
-        if (temperature != 1.0) logits = logits / temperature;
+        if (temperature != 1.0) logits = logits.DividedBy(temperature);
         var logSoftmax = nn.functional.log_softmax(logits, -1);
         var logProbs = logSoftmax.gather(-1, micro.Targets.unsqueeze(-1)).squeeze(-1);
         Tensor? entropy = null;
