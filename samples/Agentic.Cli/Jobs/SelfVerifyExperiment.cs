@@ -66,21 +66,19 @@ internal static class SelfVerifyExperiment
         var start = s.StartFrom ?? Path.Combine(s.OutputDirectory, "sft");
         if (s.StartFrom is null)
         {
-            using (var model = new MoeCausalLM(DefaultPolicy.Config(tokenizer), seed: (long)s.Seed))
+            using var model = new MoeCausalLM(DefaultPolicy.Config(tokenizer), seed: (long)s.Seed);
+            using var sft = new SftTrainer(model, tokenizer.EndOfTextId, new SftOptions { Steps = s.SftSteps, BatchSize = s.SftBatchSize, WarmupSteps = Math.Min(50, s.SftSteps / 4), Seed = s.Seed });
+            console.Progress().AutoClear(false).Start(ctx =>
             {
-                using var sft = new SftTrainer(model, tokenizer.EndOfTextId, new SftOptions { Steps = s.SftSteps, BatchSize = s.SftBatchSize, WarmupSteps = Math.Min(50, s.SftSteps / 4), Seed = s.Seed });
-                console.Progress().AutoClear(false).Start(ctx =>
+                var bar = ctx.AddTask("sft (addition + verification)", maxValue: s.SftSteps);
+                while (sft.StepCount < s.SftSteps && !cancellationToken.IsCancellationRequested)
                 {
-                    var bar = ctx.AddTask("sft (addition + verification)", maxValue: s.SftSteps);
-                    while (sft.StepCount < s.SftSteps && !cancellationToken.IsCancellationRequested)
-                    {
-                        var r = sft.Step(sft.SampleBatch(data));
-                        bar.Increment(1);
-                        bar.Description = $"sft step {r.Step} loss {r.Loss:F3}";
-                    }
-                });
-                PolicyCheckpoint.Save(start, model, tokenizer, sft);
-            }
+                    var r = sft.Step(sft.SampleBatch(data));
+                    bar.Increment(1);
+                    bar.Description = $"sft step {r.Step} loss {r.Loss:F3}";
+                }
+            });
+            PolicyCheckpoint.Save(start, model, tokenizer, sft);
         }
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -142,8 +140,9 @@ internal static class SelfVerifyExperiment
                     }
                     var update = trainer.Train(samples);
                     var last = update.Updates.LastOrDefault();
-                    log.Add(FormattableString.Invariant($"{arm} step {step} accuracy {right / (double)(batch.Count * s.GroupSize):F3} samples {samples.Count} mismatch {update.MaxLogProbMismatch:F4} weight {update.MeanImportanceWeight:F3} entropy {last?.Entropy:F3} clip {last?.ClipFraction:F3} grad {last?.GradNorm:F3} loss {last?.Loss:F4}"));
                     lastAccuracy = right / (double)(batch.Count * s.GroupSize);
+                    // Per update: sampled accuracy, and whether the trainer agrees with the sampler and how far it moved.
+                    log.Add(FormattableString.Invariant($"{arm} step {step} accuracy {lastAccuracy:F3} samples {samples.Count} mismatch {update.MaxLogProbMismatch:F4} weight {update.MeanImportanceWeight:F3} entropy {last?.Entropy:F3} clip {last?.ClipFraction:F3} grad {last?.GradNorm:F3} loss {last?.Loss:F4}"));
                     if (verify && verifier.IsDue(step))
                     {
                         // A step needs both correct and incorrect answers in the buffer (balanced batches).

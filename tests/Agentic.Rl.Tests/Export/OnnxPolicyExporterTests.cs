@@ -315,11 +315,19 @@ public sealed class OnnxPolicyExporterTests : IDisposable
         using var model = CreateModel(config, seed: 38);
         ExportModel(model);
         using var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = _dir, IntraOpThreads = 1 });
-        // 1 ms: fires long before 1,000 tokens are decoded, however fast the machine (50 ms once let the generation finish first).
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(1));
+        // Cancelled from a dedicated thread, not a timer: under parallel test load the thread pool ran the timer's
+        // callback only after all 1,000 tokens were decoded (about 1 s), with 50 ms and even with 1 ms.
+        using var cancellation = new CancellationTokenSource();
+        var canceller = new Thread(() =>
+        {
+            Thread.Sleep(20);
+            cancellation.Cancel();
+        }) { IsBackground = true };
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        canceller.Start();
         Assert.ThrowsAny<OperationCanceledException>(() => session.Generate([[1, 2, 3], [4, 5]], new SamplingOptions { MaxNewTokens = 1000, Temperature = 0 }, cancellation.Token));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"cancellation took {watch.Elapsed}");
+        canceller.Join();
     }
 
     [Fact]
