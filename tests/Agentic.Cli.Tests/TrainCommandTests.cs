@@ -95,12 +95,21 @@ public sealed class TrainCommandTests : IDisposable
     {
         var json = Path.Combine(_root, "self-verify.json");
         Assert.Equal(0, Run("experiment", "self-verify", "--out", Path.Combine(_root, "self-verify"), "--sft-steps", "2", "--rl-steps", "2",
-            "--verify-every", "1", "--problems-per-step", "2", "--group-size", "2", "--eval-problems", "8", "--digits", "2", "--json", json));
+            "--verify-every", "1", "--problems-per-step", "2", "--group-size", "2", "--eval-problems", "8", "--digits", "2", "--beta2", "0.999", "--json", json));
         var arms = ReadJson(json).GetProperty("arms");
         foreach (var arm in new[] { "sft", "generation_only", "generation_and_verification" })
             Assert.InRange(arms.GetProperty(arm).GetProperty("generation_accuracy").GetDouble(), 0, 1);
         Assert.Equal(0, arms.GetProperty("generation_only").GetProperty("verification_steps").GetInt32());
         Assert.Equal(2, arms.GetProperty("generation_and_verification").GetProperty("generation_steps").GetInt32());
+        // Every RL update is logged with the trainer's diagnostics.
+        var steps = File.ReadAllLines(Path.Combine(_root, "self-verify", "steps.log"));
+        Assert.Equal(4, steps.Length);
+        Assert.All(steps, line => Assert.Contains(" mismatch ", line, StringComparison.Ordinal));
+
+        // A second run reuses the warm start instead of training one.
+        Assert.Equal(0, Run("experiment", "self-verify", "--out", Path.Combine(_root, "self-verify-again"), "--from", Path.Combine(_root, "self-verify", "sft"),
+            "--rl-steps", "1", "--problems-per-step", "2", "--group-size", "2", "--eval-problems", "8", "--digits", "2"));
+        Assert.False(Directory.Exists(Path.Combine(_root, "self-verify-again", "sft")));
     }
 
     [Fact]

@@ -28,6 +28,8 @@ internal sealed record SelfVerifySettings
     public int GroupSize { get; init; } = 8;
     public int VerifyEvery { get; init; } = 2;
     public double LearningRate { get; init; } = 5e-5;
+    /// <summary>AdamW beta2 of the RL updates.</summary>
+    public double Beta2 { get; init; } = 0.99;
     public int EvalProblems { get; init; } = 200;
     public ulong Seed { get; init; } = 1;
     /// <summary>A warm-start checkpoint of an earlier run to reuse (its SFT is skipped).</summary>
@@ -106,7 +108,7 @@ internal static class SelfVerifyExperiment
             var loaded = PolicyCheckpoint.Load(start);
             using var model = loaded.Model;
             var clock = Stopwatch.StartNew();
-            using var trainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = s.LearningRate, MicroBatchSize = 32 });
+            using var trainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = s.LearningRate, Beta2 = s.Beta2, MicroBatchSize = 32 });
             var verifier = new SelfVerificationTrainer(model, tokenizer, template, trainer, verification, prompt);
             var armRandom = new DeterministicRandom(s.Seed + 1000);
             var estimator = new GrpoAdvantageEstimator();
