@@ -218,9 +218,11 @@ internal static class SelfVerifyExperiment
         /// <summary>Enough tokens for the working and the verdict of up to 6-digit operands.</summary>
         public const int MaxReplyTokens = 48;
 
+        private static readonly System.Text.RegularExpressions.Regex s_operands = new(@"(\d+)\+(\d+)", System.Text.RegularExpressions.RegexOptions.Compiled);
+
         public override string Reply(VerificationExample example)
         {
-            var match = System.Text.RegularExpressions.Regex.Match(example.Problem, @"(\d+)\+(\d+)");
+            var match = s_operands.Match(example.Problem);
             if (!match.Success) return base.Reply(example);
             var worked = new AdditionProblem(long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture))
                 .Reply(AdditionFormat.ColumnScratchpad).Replace("</think>", " ", StringComparison.Ordinal);

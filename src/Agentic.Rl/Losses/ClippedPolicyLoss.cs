@@ -1,5 +1,4 @@
 using Agentic.Rl.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Agentic.Rl.Losses;
@@ -61,9 +60,8 @@ public class ClippedPolicyLoss
         double klSum = 0, entropySum = 0;
         if (Options.KlCoefficient > 0 && input.ReferenceLogProbs is { } reference)
         {
-            var kl = Options.KlEstimator == KlEstimator.K1
-                ? input.LogProbs.Minus(reference)
-                : exp(reference.Minus(input.LogProbs)).Minus(reference.Minus(input.LogProbs)).Plus(-1);
+            var logRatio = reference.Minus(input.LogProbs);
+            var kl = Options.KlEstimator == KlEstimator.K1 ? -logRatio : exp(logRatio).Minus(logRatio).Plus(-1);
             loss = loss.Plus(kl.Times(Options.KlCoefficient));
             klSum = (kl.detach() * mask).sum().item<float>();
         }
@@ -87,10 +85,7 @@ public class ClippedPolicyLoss
         ArgumentNullException.ThrowIfNull(ratio);
         ArgumentNullException.ThrowIfNull(advantages);
         var unclipped = -advantages * ratio;
-        // Explicit, scoped Scalars: implicit temporaries can be finalised by the GC while libtorch reads them.
-        using Scalar low = 1 - Options.ClipLow;
-        using Scalar high = 1 + Options.ClipHigh;
-        var clippedRatio = ratio.clamp(low, high);
+        var clippedRatio = ratio.clamp(Scalars.Of(1 - Options.ClipLow), Scalars.Of(1 + Options.ClipHigh));
         var clippedLoss = -advantages * clippedRatio;
         var loss = maximum(unclipped, clippedLoss);
         var active = (clippedLoss > unclipped).to(ScalarType.Float32);

@@ -100,23 +100,19 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
 
         Tensor positions;
         Tensor? mask = null;
-        // An explicit, scoped Scalar: an implicit temporary can be finalised by the GC while libtorch still reads it
-        // (its handle is all the native call holds), which surfaced as a corrupt fill value under RL's GC load.
-        using Scalar negativeInfinity = float.NegativeInfinity;
         if (input.AttentionMask is { } attention)
         {
             if (attention.shape[1] != past + t)
                 throw new ArgumentException($"AttentionMask covers {attention.shape[1]} positions; expected cached + new = {past + t}.");
             var valid = attention.to(@bool);
-            using Scalar zero = 0;
-            positions = input.PositionIds ?? valid.to(int64).cumsum(1).add(Scalars.MinusOne, Scalars.One).clamp_min(zero)[.., (int)past..];
+            positions = input.PositionIds ?? valid.to(int64).cumsum(1).add(Scalars.MinusOne, Scalars.One).clamp_min(Scalars.Zero)[.., (int)past..];
             // allowed[b, i, j] = key j is real and j <= query i (absolute), or j == i (so padding rows are never empty).
             var queryPos = arange(past, past + t, dtype: int64).unsqueeze(1);
             var keyPos = arange(past + t, dtype: int64).unsqueeze(0);
             var causal = keyPos.le(queryPos).unsqueeze(0);
             var diagonal = keyPos.eq(queryPos).unsqueeze(0);
             var allowed = (causal & valid.unsqueeze(1)) | diagonal;
-            mask = zeros(allowed.shape, dtype: float32).masked_fill(allowed.logical_not(), negativeInfinity).unsqueeze(1);
+            mask = zeros(allowed.shape, dtype: float32).masked_fill(allowed.logical_not(), Scalars.NegativeInfinity).unsqueeze(1);
         }
         else
         {
@@ -125,7 +121,7 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
             {
                 var queryPos = arange(past, past + t, dtype: int64).unsqueeze(1);
                 var keyPos = arange(past + t, dtype: int64).unsqueeze(0);
-                mask = zeros(t, past + t, dtype: float32).masked_fill(keyPos.gt(queryPos), negativeInfinity).unsqueeze(0).unsqueeze(0);
+                mask = zeros(t, past + t, dtype: float32).masked_fill(keyPos.gt(queryPos), Scalars.NegativeInfinity).unsqueeze(0).unsqueeze(0);
             }
             else if (past > 0)
             {

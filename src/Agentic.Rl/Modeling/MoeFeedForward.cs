@@ -92,10 +92,6 @@ public sealed class MoeFeedForward : nn.Module<Tensor, Tensor>
             output = zeros_like(flat);
         }
 
-        // An explicit, scoped Scalar (see MoeCausalLM.forward): an implicit temporary for index_add's alpha was
-        // finalised by the GC while libtorch read it, which crashed an asynchronous run ("INTERNAL ASSERT FAILED at
-        // Scalar.h") under the allocation load of two rollout workers and the trainer.
-        using Scalar one = 1;
         for (int e = 0; e < n; e++)
         {
             var hit = topIdx.eq(e);
@@ -103,7 +99,7 @@ public sealed class MoeFeedForward : nn.Module<Tensor, Tensor>
             if (tokens.shape[0] == 0) continue;
             var weight = (topW * hit).sum(-1).index_select(0, tokens).unsqueeze(-1);
             var y = experts[e].forward(flat.index_select(0, tokens)) * weight;
-            output = output.index_add(0, tokens, y, one);
+            output = output.index_add(0, tokens, y, Scalars.One);
         }
 
         if (shared_expert is not null) output = output.Plus(shared_expert.forward(flat));

@@ -15,13 +15,19 @@ internal static class Scalars
 {
     private static readonly ConcurrentDictionary<double, Scalar> s_doubles = new();
 
+    /// <summary>The integer 0.</summary>
+    public static readonly Scalar Zero = 0;
+
     /// <summary>The integer 1 (valid as <c>alpha</c> for integer and floating tensors).</summary>
     public static readonly Scalar One = 1;
 
     /// <summary>The integer -1.</summary>
     public static readonly Scalar MinusOne = -1;
 
-    /// <summary>A cached floating-point scalar (the values used are few: epsilons, scaling factors, temperatures).</summary>
+    /// <summary>Negative infinity (attention masks).</summary>
+    public static readonly Scalar NegativeInfinity = float.NegativeInfinity;
+
+    /// <summary>A cached floating-point scalar (the values used are few: epsilons, scaling factors, temperatures, clip bounds).</summary>
     public static Scalar Of(double value) => s_doubles.GetOrAdd(value, v => v);
 
     /// <summary><c>a + b</c> with a kept-alive alpha.</summary>
