@@ -106,9 +106,9 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(4, steps.Length);
         Assert.All(steps, line => Assert.Contains(" mismatch ", line, StringComparison.Ordinal));
 
-        // A second run reuses the warm start instead of training one.
+        // A second run reuses the warm start instead of training one (and loads it again as the KL reference).
         Assert.Equal(0, Run("experiment", "self-verify", "--out", Path.Combine(_root, "self-verify-again"), "--from", Path.Combine(_root, "self-verify", "sft"),
-            "--rl-steps", "1", "--problems-per-step", "2", "--group-size", "2", "--eval-problems", "8", "--digits", "2"));
+            "--rl-steps", "1", "--problems-per-step", "2", "--group-size", "2", "--eval-problems", "8", "--digits", "2", "--kl", "0.1"));
         Assert.False(Directory.Exists(Path.Combine(_root, "self-verify-again", "sft")));
     }
 

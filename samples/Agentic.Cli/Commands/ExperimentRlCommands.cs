@@ -110,11 +110,12 @@ internal static class ExperimentRlCommands
         var digits = new Option<int>("--digits") { Description = "Operand digits", DefaultValueFactory = _ => d.Digits };
         var seed = new Option<ulong>("--seed") { Description = "Seed", DefaultValueFactory = _ => d.Seed };
         var beta2 = new Option<double>("--beta2") { Description = "AdamW beta2 of the RL updates", DefaultValueFactory = _ => d.Beta2 };
+        var kl = new Option<double>("--kl") { Description = "Weight of the k3 KL penalty to the frozen warm start (0 = none)", DefaultValueFactory = _ => d.KlCoefficient };
         var from = new Option<string?>("--from") { Description = "Reuse this warm-start checkpoint (an earlier run's OUT/sft) instead of training one" };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
         var command = new Command("self-verify", "Generation-only RL vs generation + self-verification RL: generation and verification accuracy")
         {
-            output, sftSteps, sftBatch, share, rlSteps, lr, every, problems, group, evalProblems, digits, seed, beta2, from, json,
+            output, sftSteps, sftBatch, share, rlSteps, lr, every, problems, group, evalProblems, digits, seed, beta2, kl, from, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -123,7 +124,7 @@ internal static class ExperimentRlCommands
                 OutputDirectory = parse.GetValue(output)!, SftSteps = parse.GetValue(sftSteps), SftBatchSize = parse.GetValue(sftBatch),
                 VerificationShare = parse.GetValue(share), LearningRate = parse.GetValue(lr), RlSteps = parse.GetValue(rlSteps), VerifyEvery = parse.GetValue(every),
                 ProblemsPerStep = parse.GetValue(problems), GroupSize = parse.GetValue(group), EvalProblems = parse.GetValue(evalProblems),
-                Digits = parse.GetValue(digits), Seed = parse.GetValue(seed), Beta2 = parse.GetValue(beta2), StartFrom = parse.GetValue(from),
+                Digits = parse.GetValue(digits), Seed = parse.GetValue(seed), Beta2 = parse.GetValue(beta2), KlCoefficient = parse.GetValue(kl), StartFrom = parse.GetValue(from),
             };
             using var cancellation = new GracefulCancellation(cancellationToken);
             var (sft, arms, pairs) = await SelfVerifyExperiment.RunAsync(settings, AnsiConsole.Console, cancellation.Token);

@@ -30,6 +30,8 @@ internal sealed record SelfVerifySettings
     public double LearningRate { get; init; } = 5e-5;
     /// <summary>AdamW beta2 of the RL updates.</summary>
     public double Beta2 { get; init; } = 0.99;
+    /// <summary>Weight of the k3 KL penalty to the frozen warm start (0 = none).</summary>
+    public double KlCoefficient { get; init; }
     public int EvalProblems { get; init; } = 200;
     public ulong Seed { get; init; } = 1;
     /// <summary>A warm-start checkpoint of an earlier run to reuse (its SFT is skipped).</summary>
@@ -108,7 +110,11 @@ internal static class SelfVerifyExperiment
             var loaded = PolicyCheckpoint.Load(start);
             using var model = loaded.Model;
             var clock = Stopwatch.StartNew();
-            using var trainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = s.LearningRate, Beta2 = s.Beta2, MicroBatchSize = 32 });
+            using var reference = s.KlCoefficient > 0 ? PolicyCheckpoint.Load(start).Model : null;
+            using var trainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions
+            {
+                LearningRate = s.LearningRate, Beta2 = s.Beta2, MicroBatchSize = 32, Loss = new() { KlCoefficient = s.KlCoefficient },
+            }, reference: reference);
             var verifier = new SelfVerificationTrainer(model, tokenizer, template, trainer, verification, prompt);
             var armRandom = new DeterministicRandom(s.Seed + 1000);
             var estimator = new GrpoAdvantageEstimator();
@@ -144,7 +150,7 @@ internal static class SelfVerifyExperiment
                     var last = update.Updates.LastOrDefault();
                     lastAccuracy = right / (double)(batch.Count * s.GroupSize);
                     // Per update: sampled accuracy, and whether the trainer agrees with the sampler and how far it moved.
-                    log.Add(FormattableString.Invariant($"{arm} step {step} accuracy {lastAccuracy:F3} samples {samples.Count} mismatch {update.MaxLogProbMismatch:F4} weight {update.MeanImportanceWeight:F3} entropy {last?.Entropy:F3} clip {last?.ClipFraction:F3} grad {last?.GradNorm:F3} loss {last?.Loss:F4}"));
+                    log.Add(FormattableString.Invariant($"{arm} step {step} accuracy {lastAccuracy:F3} samples {samples.Count} mismatch {update.MaxLogProbMismatch:F4} weight {update.MeanImportanceWeight:F3} entropy {last?.Entropy:F3} clip {last?.ClipFraction:F3} grad {last?.GradNorm:F3} loss {last?.Loss:F4} kl {last?.Kl:F4}"));
                     if (verify && verifier.IsDue(step))
                     {
                         // A step needs both correct and incorrect answers in the buffer (balanced batches).

@@ -30,6 +30,9 @@ internal sealed record WarmStartResult(MoeCausalLM Model, ByteLevelTokenizer Tok
 /// </summary>
 internal static class WarmStart
 {
+    /// <summary>Steps between re-plans of the SFT schedule against the time budget.</summary>
+    private const int PlanEvery = 25;
+
     public static async Task<WarmStartResult> RunAsync(TrainSettings s, IReadOnlyList<ITaskSuite> suites, IReadOnlyDictionary<string, string> metadata,
         TrainingRunLog? log, IAnsiConsole console, Stopwatch clock, CancellationToken cancellationToken, string checkpointName = "sft")
     {
@@ -73,13 +76,20 @@ internal static class WarmStart
             .Start(ctx =>
             {
                 var bar = ctx.AddTask("sft", maxValue: s.SftSteps);
-                while (sft.StepCount < s.SftSteps && phaseClock.Elapsed.TotalMinutes < s.SftMinutes)
+                while (sft.StepCount < sft.PlannedSteps && phaseClock.Elapsed.TotalMinutes < s.SftMinutes)
                 {
                     if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
                     var r = sft.Step(sft.SampleBatch(demos));
                     lastLoss = r.Loss;
+                    if (r.Step % PlanEvery == 0 && r.Step < sft.PlannedSteps)
+                    {
+                        // The time budget, not the step count, usually ends this phase: plan the steps that fit, so
+                        // that the cosine decay ends annealed (a run cut off mid-decay stops at a high learning rate).
+                        sft.PlanSteps(Math.Clamp((int)(s.SftMinutes * 60 * r.Step / phaseClock.Elapsed.TotalSeconds), r.Step + 1, s.SftSteps));
+                        bar.MaxValue = sft.PlannedSteps;
+                    }
                     bar.Increment(1);
-                    bar.Description = $"sft step {r.Step} loss {r.Loss:F3}";
+                    bar.Description = $"sft step {r.Step} loss {r.Loss:F3} lr {r.LearningRate:0.0e0}";
                     if (r.Step % 10 == 0)
                     {
                         log?.Record(new RlStepMetrics { Step = r.Step, Phase = "sft", Seconds = clock.Elapsed.TotalSeconds, Loss = r.Loss, LmHeadGradNorm = r.LmHeadGradNorm, NoiseLevel = "none" });

@@ -34,7 +34,7 @@ public sealed class SftTrainer : IDisposable, Checkpoints.ITrainerState
     private readonly MoeCausalLM _model;
     private readonly int _padTokenId;
     private readonly AdamW _optimizer;
-    private readonly WarmupCosineSchedule _schedule;
+    private WarmupCosineSchedule _schedule;
     private readonly Parameter[] _parameters;
     private IReadOnlyList<TokenizedConversation>? _sortedFor;
     private int[]? _sorted;
@@ -61,6 +61,29 @@ public sealed class SftTrainer : IDisposable, Checkpoints.ITrainerState
 
     /// <summary>Number of optimizer steps taken so far.</summary>
     public int StepCount { get; internal set; }
+
+    /// <summary>
+    /// The step at which the cosine decay reaches its floor: <see cref="SftOptions.Steps"/> unless re-planned with
+    /// <see cref="PlanSteps"/>.
+    /// </summary>
+    public int PlannedSteps => _schedule.TotalSteps;
+
+    /// <summary>The learning rate of the next step.</summary>
+    public double CurrentLearningRate => _schedule.At(StepCount);
+
+    /// <summary>
+    /// Re-plans the schedule so that the cosine decay ends at <paramref name="totalSteps"/>. A run stopped by a time
+    /// budget should end annealed, not at a high learning rate: measure the step time, then plan the steps that fit
+    /// (the learning rate of a step already taken is unaffected; the next one follows the new plan).
+    /// </summary>
+    /// <param name="totalSteps">The new total, at least the steps taken plus one and at most <see cref="SftOptions.Steps"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="totalSteps"/> is outside that range.</exception>
+    public void PlanSteps(int totalSteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, StepCount + 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(totalSteps, Options.Steps);
+        _schedule = _schedule with { TotalSteps = totalSteps };
+    }
 
     /// <summary>The trainer's random stream (batch sampling); saved in checkpoints.</summary>
     public DeterministicRandom Random { get; }

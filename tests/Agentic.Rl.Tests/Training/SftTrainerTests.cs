@@ -37,6 +37,29 @@ public class SftTrainerTests
     }
 
     [Fact]
+    public void Planning_fewer_steps_ends_the_cosine_decay_at_the_new_total()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 3);
+        var options = new SftOptions { Steps = 100, BatchSize = 8, LearningRate = 1e-2, WarmupSteps = 2, MinLearningRateRatio = 0.05 };
+        using var trainer = new SftTrainer(model, 0, options);
+        var data = TinyData();
+        for (int i = 0; i < 5; i++) trainer.Step(data);
+        double unplanned = trainer.CurrentLearningRate;
+
+        trainer.PlanSteps(10);
+
+        Assert.Equal(10, trainer.PlannedSteps);
+        Assert.True(trainer.CurrentLearningRate < unplanned, $"{trainer.CurrentLearningRate} vs {unplanned}");
+        SftStepResult last = trainer.Step(data);
+        while (trainer.StepCount < trainer.PlannedSteps) last = trainer.Step(data);
+        // The last planned step runs at (nearly) the floor, as if the run had been planned that long from the start.
+        Assert.Equal(new WarmupCosineSchedule(1e-2, 2, 10, 0.05).At(9), last.LearningRate, 12);
+        Assert.True(last.LearningRate < 1e-2 * 0.1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => trainer.PlanSteps(trainer.StepCount));
+        Assert.Throws<ArgumentOutOfRangeException>(() => trainer.PlanSteps(options.Steps + 1));
+    }
+
+    [Fact]
     public void Length_bucketing_draws_batches_of_neighbouring_lengths()
     {
         var data = Enumerable.Range(0, 40).Select(i => new TokenizedConversation([.. Enumerable.Repeat(1, 2 + (i * 7) % 40)], [.. Enumerable.Repeat(false, 2 + (i * 7) % 40)])).ToArray();
