@@ -25,7 +25,7 @@ internal sealed record RlPhaseSettings
     public double Minutes { get; init; } = 6;
     public int GroupSize { get; init; } = 8;
     public int TasksPerStep { get; init; } = 3;
-    public double LearningRate { get; init; } = 1e-4;
+    public double LearningRate { get; init; } = 5e-5;
     /// <summary>How the policy loss averages over tokens.</summary>
     public LossAggregation Aggregation { get; init; } = LossAggregation.TokenMean;
     /// <summary>Sampling temperature of the rollouts (and of the trainer's log-probabilities).</summary>

@@ -28,7 +28,7 @@ internal sealed record TrainSettings
     public double RlMinutes { get; init; } = 7;
     public int GroupSize { get; init; } = 8;
     public int TasksPerStep { get; init; } = 6;
-    public double RlLearningRate { get; init; } = 1e-4;
+    public double RlLearningRate { get; init; } = 5e-5;
     public LossAggregation Aggregation { get; init; } = LossAggregation.TokenMean;
     public double RolloutTemperature { get; init; } = 1.0;
     public bool Noise { get; init; } = true;
