@@ -15,7 +15,7 @@ internal sealed record TrainSettings
     public string OutputDirectory { get; init; } = "runs/train";
     public IReadOnlyList<string> Suites { get; init; } = ["tooluse", "searchqa", "longcontext"];
     public SuiteScale Scale { get; init; } = SuiteScale.Small;
-    public int DemonstrationsPerSuite { get; init; } = 600;
+    public int DemonstrationsPerSuite { get; init; } = 2400;
     public double NoisyDemonstrationFraction { get; init; } = 0.3;
     public NoiseLevel DemonstrationNoise { get; init; } = NoiseLevel.Medium;
     public bool DemonstrationUserNoise { get; init; }
