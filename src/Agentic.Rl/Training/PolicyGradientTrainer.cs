@@ -56,6 +56,7 @@ public sealed class PolicyGradientTrainer : IDisposable, Checkpoints.ITrainerSta
     private readonly Parameter[] _parameters;
     private readonly ClippedPolicyLoss _loss;
     private readonly string[] _parameterNames;
+    private readonly WarmupCosineSchedule _schedule;
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="model">The policy to train.</param>
@@ -82,6 +83,8 @@ public sealed class PolicyGradientTrainer : IDisposable, Checkpoints.ITrainerSta
         _parameters = named.Select(p => p.parameter).ToArray();
         _parameterNames = named.Select(p => p.name).ToArray();
         _optimizer = optim.AdamW(_parameters, options.LearningRate, options.Beta1, options.Beta2, weight_decay: options.WeightDecay);
+        // Linear warmup, then constant (a floor ratio of 1 leaves no decay).
+        _schedule = new WarmupCosineSchedule(options.LearningRate, options.WarmupUpdates, TotalSteps: 1, MinRatio: 1);
     }
 
     /// <summary>The trainer's options.</summary>
@@ -94,9 +97,7 @@ public sealed class PolicyGradientTrainer : IDisposable, Checkpoints.ITrainerSta
     public int StepCount { get; private set; }
 
     /// <summary>The learning rate of the next update (linear warmup over <see cref="PolicyGradientOptions.WarmupUpdates"/>).</summary>
-    public double CurrentLearningRate => Options.WarmupUpdates > 0 && StepCount < Options.WarmupUpdates
-        ? Options.LearningRate * (StepCount + 1) / Options.WarmupUpdates
-        : Options.LearningRate;
+    public double CurrentLearningRate => _schedule.At(StepCount);
 
     AdamW Checkpoints.ITrainerState.Optimizer => _optimizer;
     IReadOnlyList<string> Checkpoints.ITrainerState.ModelParameterNames => _parameterNames;

@@ -134,7 +134,7 @@ public sealed class SftTrainer : IDisposable, Checkpoints.ITrainerState
     public SftStepResult Step(IReadOnlyList<TokenizedConversation> batch)
     {
         using var scope = NewDisposeScope();
-        double lr = _schedule.At(StepCount);
+        double lr = CurrentLearningRate;
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
 
         _model.train();
