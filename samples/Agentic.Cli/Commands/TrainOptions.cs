@@ -31,6 +31,7 @@ internal sealed class TrainOptions
     public Option<bool> Noise { get; } = new("--noise") { Description = "Noise curriculum during RL (false: clean rollouts only)", DefaultValueFactory = _ => s_defaults.Noise };
     public Option<NoiseLevel> MaxNoise { get; } = new("--max-noise") { Description = "Highest level the noise curriculum reaches", DefaultValueFactory = _ => s_defaults.MaxNoise };
     public Option<bool> Schedule { get; } = new("--schedule") { Description = "Share rollouts between suites by recent success (false: round-robin)", DefaultValueFactory = _ => s_defaults.Schedule };
+    public Option<bool> SharedSeeds { get; } = new("--shared-seeds") { Description = "Common random numbers: the noisy rollouts of a group share one noise seed (false: one per rollout)", DefaultValueFactory = _ => s_defaults.SharedSeeds };
     public Option<bool> Dgg { get; } = new("--dgg") { Description = "Dynamic Gradient Gating of reused rollout batches", DefaultValueFactory = _ => s_defaults.Dgg };
     public Option<int> Reuse { get; } = new("--reuse") { Description = "Most updates per rollout batch (K)", DefaultValueFactory = _ => s_defaults.MaxReuse };
     public Option<int> EvalEpisodes { get; } = new("--eval-episodes") { Description = "Held-out tasks per suite, evaluated clean and noisy", DefaultValueFactory = _ => s_defaults.EvalEpisodes };
@@ -49,7 +50,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, Noise, MaxNoise, Schedule, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -76,6 +77,7 @@ internal sealed class TrainOptions
         Noise = parse.GetValue(Noise),
         MaxNoise = parse.GetValue(MaxNoise),
         Schedule = parse.GetValue(Schedule),
+        SharedSeeds = parse.GetValue(SharedSeeds),
         Dgg = parse.GetValue(Dgg),
         MaxReuse = parse.GetValue(Reuse),
         EvalEpisodes = parse.GetValue(EvalEpisodes),

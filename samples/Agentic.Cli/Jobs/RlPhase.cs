@@ -35,6 +35,8 @@ internal sealed record RlPhaseSettings
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
     public NoiseLevel MaxNoise { get; init; } = NoiseLevel.Medium;
     public bool Schedule { get; init; } = true;
+    /// <summary>Common random numbers: the noisy rollouts of a group share one episode (noise) seed.</summary>
+    public bool SharedSeeds { get; init; } = true;
     public bool Dgg { get; init; } = true;
     public int MaxReuse { get; init; } = 2;
     public int MaxTurns { get; init; } = 8;
@@ -80,7 +82,7 @@ internal static class RlPhase
         var curriculum = p.Noise
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
-        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature };
+        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, SharedEpisodeSeeds = p.SharedSeeds };
         Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
         var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
         await using var rl = p.Async

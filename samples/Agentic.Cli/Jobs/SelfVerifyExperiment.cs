@@ -172,8 +172,7 @@ internal static class SelfVerifyExperiment
     {
         var greedy = Answers(model, tokenizer, template, heldOut, temperature: 0, seed: 0);
         double generation = greedy.Count(e => e.Correct) / (double)greedy.Length;
-        using var dummy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions());
-        double verification = new SelfVerificationTrainer(model, tokenizer, template, dummy, options, prompt).Evaluate(verifySet);
+        double verification = SelfVerificationTrainer.Evaluate(model, tokenizer, template, verifySet, prompt, options.MaxNewTokens);
         return new SelfVerifyArm(arm, generation, verification, steps, verificationSteps, clock.Elapsed.TotalSeconds);
     }
 

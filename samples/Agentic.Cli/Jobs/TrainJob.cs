@@ -36,6 +36,7 @@ internal sealed record TrainSettings
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
     public NoiseLevel MaxNoise { get; init; } = NoiseLevel.Medium;
     public bool Schedule { get; init; } = true;
+    public bool SharedSeeds { get; init; } = true;
     public bool Dgg { get; init; } = true;
     public int MaxReuse { get; init; } = 2;
     public int EvalEpisodes { get; init; } = 64;
@@ -57,7 +58,7 @@ internal sealed record TrainSettings
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
         Aggregation = Aggregation, Temperature = RolloutTemperature,
-        Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, Dgg = Dgg, MaxReuse = MaxReuse,
+        Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, SharedSeeds = SharedSeeds, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
     };
@@ -181,7 +182,7 @@ internal static class TrainJob
     {
         ["suites"] = string.Join(",", s.Suites), ["scale"] = s.Scale.ToString(), ["sft_steps"] = s.SftSteps.ToString(),
         ["rl_steps"] = s.RlSteps.ToString(), ["group_size"] = s.GroupSize.ToString(), ["tasks_per_step"] = s.TasksPerStep.ToString(),
-        ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" : "off",
+        ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" + (s.SharedSeeds ? ", one noise seed per group" : ", a noise seed per rollout") : "off",
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
         ["warm_start"] = $"{s.DemonstrationsPerSuite} demonstrations per suite" + (s.PreviousTokenEmbedding ? ", previous-token embedding" : ""),
         ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, learning rate {s.RlLearningRate}"),

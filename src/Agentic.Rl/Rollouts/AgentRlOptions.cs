@@ -32,6 +32,13 @@ public sealed class AgentRlOptions
     /// <summary>Compute advantages separately for the clean and the noisy rollouts of a group (NoisyAgent). Default on.</summary>
     public bool SeparateNoisyAdvantages { get; set; } = true;
 
+    /// <summary>
+    /// Common random numbers: the noisy rollouts of a group share one episode seed, so they meet the same tool failures
+    /// and the same user noise wherever they make the same calls, and their rewards differ by what the policy did, not by
+    /// the noise drawn (the clean rollouts share another). Off: every rollout draws its own. Default on.
+    /// </summary>
+    public bool SharedEpisodeSeeds { get; set; } = true;
+
     /// <summary>Seed of task sampling, episode seeds and noise seeds.</summary>
     public ulong Seed { get; set; } = 1;
 

@@ -62,7 +62,15 @@ internal sealed class RolloutPlanner
         ulong taskSeed = NextSeed();
         bool[] noisy = Curriculum is null ? new bool[_options.GroupSize] : [.. Curriculum.SelectNoisyRollouts(_options.GroupSize)];
         var seeds = new ulong[_options.GroupSize];
-        for (int i = 0; i < seeds.Length; i++) seeds[i] = NextSeed();
+        if (_options.SharedEpisodeSeeds)
+        {
+            ulong clean = NextSeed(), noisySeed = NextSeed();
+            for (int i = 0; i < seeds.Length; i++) seeds[i] = noisy[i] ? noisySeed : clean;
+        }
+        else
+        {
+            for (int i = 0; i < seeds.Length; i++) seeds[i] = NextSeed();
+        }
         return new RolloutRequest(NextRequestId++, suite.Suite, taskSeed, seeds, noisy, Curriculum?.Level ?? NoiseLevel.None, NextSeed());
     }
 

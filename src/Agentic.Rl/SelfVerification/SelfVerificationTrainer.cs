@@ -115,20 +115,36 @@ public sealed class SelfVerificationTrainer
     }
 
     /// <summary>Greedy verification accuracy of the policy on <paramref name="examples"/>.</summary>
-    public double Evaluate(IReadOnlyList<VerificationExample> examples)
+    public double Evaluate(IReadOnlyList<VerificationExample> examples) => Evaluate(_model, _tokenizer, _template, examples, Prompt, Options.MaxNewTokens);
+
+    /// <summary>Greedy verification accuracy of <paramref name="model"/> on <paramref name="examples"/>, without a trainer.</summary>
+    /// <param name="model">The policy.</param>
+    /// <param name="tokenizer">Its tokenizer.</param>
+    /// <param name="template">Its chat template.</param>
+    /// <param name="examples">The pairs to judge.</param>
+    /// <param name="prompt">The verification format; null for the default.</param>
+    /// <param name="maxNewTokens">Most tokens of a verdict.</param>
+    /// <returns>The share of pairs judged right; NaN when <paramref name="examples"/> is empty.</returns>
+    public static double Evaluate(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<VerificationExample> examples,
+        VerificationPrompt? prompt = null, int maxNewTokens = 4)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(examples);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxNewTokens, 1);
+        prompt ??= new VerificationPrompt();
         if (examples.Count == 0) return double.NaN;
-        var prompts = examples.Select(p => (IReadOnlyList<int>)_template.Encode(Prompt.Format(p), addGenerationPrompt: true).Ids.ToArray()).ToArray();
+        var prompts = examples.Select(p => (IReadOnlyList<int>)template.Encode(prompt.Format(p), addGenerationPrompt: true).Ids.ToArray()).ToArray();
         int right = 0;
         foreach (var chunk in Enumerable.Range(0, prompts.Length).Chunk(64))
         {
-            var generations = new PolicyGenerator(_model, _tokenizer.EndOfTextId).Generate([.. chunk.Select(i => prompts[i])],
-                new SamplingOptions { Temperature = 0, MaxNewTokens = Options.MaxNewTokens, StopTokenIds = _template.StopTokenIds });
+            var generations = new PolicyGenerator(model, tokenizer.EndOfTextId).Generate([.. chunk.Select(i => prompts[i])],
+                new SamplingOptions { Temperature = 0, MaxNewTokens = maxNewTokens, StopTokenIds = template.StopTokenIds });
             for (int k = 0; k < chunk.Length; k++)
             {
-                var text = TokenText.DecodeValidPrefix(_tokenizer, generations[k].TokenIds.Where(t => t != _template.EndOfTurnId).ToArray(), out _);
-                if (Prompt.Parse(text) == examples[chunk[k]].Correct) right++;
+                var text = TokenText.DecodeValidPrefix(tokenizer, generations[k].TokenIds.Where(t => t != template.EndOfTurnId).ToArray(), out _);
+                if (prompt.Parse(text) == examples[chunk[k]].Correct) right++;
             }
         }
         return right / (double)examples.Count;

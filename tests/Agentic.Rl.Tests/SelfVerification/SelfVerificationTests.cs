@@ -77,5 +77,9 @@ public class SelfVerificationTests
         Assert.InRange(result.InvalidVerdicts, 0, 1);
         Assert.NotNull(result.Update);
         Assert.InRange(verifier.Evaluate([new VerificationExample("What is 1+1?", "2", true)]), 0, 1);
+        // Without a trainer, the same greedy verdicts give the same accuracy.
+        VerificationExample[] set = [new("What is 1+1?", "2", true), new("What is 1+2?", "4", false), new("What is 2+2?", "4", true)];
+        Assert.Equal(verifier.Evaluate(set), SelfVerificationTrainer.Evaluate(model, tokenizer, template, set, maxNewTokens: 3));
+        Assert.True(double.IsNaN(SelfVerificationTrainer.Evaluate(model, tokenizer, template, [])));
     }
 }
