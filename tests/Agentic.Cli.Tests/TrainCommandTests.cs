@@ -55,6 +55,13 @@ public sealed class TrainCommandTests : IDisposable
         var config = ReadJson(Path.Combine(again, "report.json")).GetProperty("config").GetProperty("policy_loss").GetString();
         Assert.Contains("SequenceMean", config, StringComparison.Ordinal);
         Assert.Contains("0.8", config, StringComparison.Ordinal);
+
+        // A checkpoint whose weights hold a NaN is refused before any work: a failed run, no report.
+        var nan = Path.Combine(_root, "nan-sft");
+        Agentic.Rl.Tests.Checkpoints.NanCheckpoint.Write(Path.Combine(output, "sft"), nan);
+        var refused = Path.Combine(_root, "refused");
+        Assert.NotEqual(0, Run(["train", "--out", refused, "--from", nan, .. s_tiny]));
+        Assert.False(File.Exists(Path.Combine(refused, "report.json")));
     }
 
     [Fact]

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.ComponentModel.DataAnnotations;
+using Agentic.Rl.Checkpoints;
+using Agentic.Rl.Training;
 
 namespace Agentic.Cli.Commands;
 
@@ -19,14 +22,27 @@ internal static class AgenticCommandLine
         return root;
     }
 
-    public static Task<int> InvokeAsync(string[] args)
+    public static async Task<int> InvokeAsync(string[] args)
     {
         var configuration = new InvocationConfiguration
         {
             // Commands handle Ctrl+C themselves (GracefulCancellation) so that training can finish its step and write
             // the last good checkpoint before the process ends.
             ProcessTerminationTimeout = null,
+            EnableDefaultExceptionHandler = false,
         };
-        return Build().Parse(args).InvokeAsync(configuration);
+        try
+        {
+            return await Build().Parse(args).InvokeAsync(configuration);
+        }
+        catch (Exception ex) when (IsBadInput(ex))
+        {
+            // Bad input (a corrupt checkpoint, invalid options, a diverged loss) is reported as one line, not a stack trace.
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
     }
+
+    private static bool IsBadInput(Exception ex) =>
+        ex is CheckpointException or ValidationException or NonFiniteLossException or FileNotFoundException or DirectoryNotFoundException;
 }

@@ -32,6 +32,12 @@ internal static class TrainCommand
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"{report.SftSteps} SFT steps, {report.RlSteps} RL steps ({report.Samples} rollouts, {report.UpdatesApplied} updates, {report.GateFirings} gate firings), {report.Seconds:F0} s; report in {Markup.Escape(report.ReportDirectory)}");
             if (parse.GetValue(options.Json) is { } path) File.Copy(Path.Combine(report.ReportDirectory, "report.json"), path, overwrite: true);
+            if (report.RlError is { } error)
+            {
+                // The report is written, but the run did not do what was asked: scripts must see a failure.
+                AnsiConsole.MarkupLine($"[red]RL stopped early:[/] {Markup.Escape(error)}");
+                return 1;
+            }
             return 0;
         });
         return command;

@@ -66,7 +66,11 @@ internal sealed record TrainSettings
 
 /// <summary>What <c>agentic train</c> measured.</summary>
 internal sealed record TrainReport(IReadOnlyList<SuiteResult> Suites, double Seconds, int SftSteps, int RlSteps, int Samples, int GateFirings,
-    int UpdatesApplied, string Checkpoint, string ReportDirectory, bool Cancelled);
+    int UpdatesApplied, string Checkpoint, string ReportDirectory, bool Cancelled)
+{
+    /// <summary>Why RL stopped before its budget (a non-finite loss or gradient, a failing rollout backend); null when it did not.</summary>
+    public string? RlError { get; init; }
+}
 
 /// <summary>
 /// The main job: SFT warm start of the default policy on scripted-expert demonstrations of the suites, held-out
@@ -154,11 +158,15 @@ internal static class TrainJob
                 ["parameters"] = model.ParameterCount,
             },
             PlotFile = "plot.png",
-            Notes = [$"Held-out evaluation: {s.EvalEpisodes} tasks per suite, greedy decoding, clean and under {s.EvalNoise} tool and user noise."],
+            Notes = [$"Held-out evaluation: {s.EvalEpisodes} tasks per suite, greedy decoding, clean and under {s.EvalNoise} tool and user noise.",
+                .. phase.Error is { } e ? [$"RL stopped early, after step {phase.Steps.Count}: {e.Message} The RL columns evaluate the last good policy."] : Array.Empty<string>()],
         };
         TrainingReport.WriteMarkdown(Path.Combine(s.OutputDirectory, "report.md"), data);
         TrainingReport.WriteJson(Path.Combine(s.OutputDirectory, "report.json"), data);
-        return new TrainReport(results, clock.Elapsed.TotalSeconds, sftSteps, phase.Steps.Count, phase.Samples, phase.GateFirings, phase.UpdatesApplied, checkpoint, s.OutputDirectory, false);
+        return new TrainReport(results, clock.Elapsed.TotalSeconds, sftSteps, phase.Steps.Count, phase.Samples, phase.GateFirings, phase.UpdatesApplied, checkpoint, s.OutputDirectory, false)
+        {
+            RlError = phase.Error?.Message,
+        };
     }
 
     /// <summary>Drops the RL records after the checkpoint's step (they are redone), so the resumed log has each step once.</summary>

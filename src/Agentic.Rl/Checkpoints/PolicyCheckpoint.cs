@@ -27,7 +27,8 @@ public sealed record LoadedPolicy(MoeCausalLM Model, ByteLevelTokenizer Tokenize
 /// <remarks>
 /// Writes are atomic: everything goes to a temporary sibling folder that replaces the target by rename, so a crash
 /// at any point leaves either the previous complete checkpoint or the new one. Loading verifies the manifest and
-/// raises <see cref="CheckpointException"/> for a missing, truncated or corrupt file.
+/// raises <see cref="CheckpointException"/> for a missing, truncated or corrupt file, and for weights that are NaN or
+/// infinite (saving such weights throws too, so a diverged model never replaces a good checkpoint).
 /// </remarks>
 public static class PolicyCheckpoint
 {
@@ -95,6 +96,12 @@ public static class PolicyCheckpoint
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         directory = Path.GetFullPath(directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+        // A diverged model never replaces a good checkpoint.
+        foreach (var (name, value) in model.state_dict())
+        {
+            if (value.is_floating_point() && !value.isfinite().all().item<bool>())
+                throw new CheckpointException($"Tensor '{name}' holds NaN or infinite values; the checkpoint at '{directory}' was not written.");
+        }
         var parent = Path.GetDirectoryName(directory)!;
         Directory.CreateDirectory(parent);
         var tmp = $"{directory}.tmp-{Guid.NewGuid():N}";
@@ -244,11 +251,21 @@ public static class PolicyCheckpoint
         }
         using var source = target.dtype switch
         {
-            ScalarType.Float32 => tensor(saved.ToSingles(), target.shape),
+            ScalarType.Float32 => tensor(FiniteSingles(saved), target.shape),
             ScalarType.Int64 => tensor(saved.ToInt64s(), target.shape),
             _ => throw new CheckpointException($"Tensor '{saved.Name}' has unsupported dtype {target.dtype}."),
         };
         target.copy_(source);
+    }
+
+    private static float[] FiniteSingles(SafeTensor saved)
+    {
+        var values = saved.ToSingles();
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i])) throw new CheckpointException($"Tensor '{saved.Name}' holds a non-finite value ({values[i]}) at index {i}; the checkpoint is unusable.");
+        }
+        return values;
     }
 
     private static void WriteTrainer(string folder, ITrainerState trainer)

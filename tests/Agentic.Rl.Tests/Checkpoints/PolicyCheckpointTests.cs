@@ -118,6 +118,26 @@ public sealed class PolicyCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Non_finite_weights_are_neither_saved_over_a_good_checkpoint_nor_loaded()
+    {
+        var dir = Path.Combine(_root, "good");
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 44);
+        PolicyCheckpoint.Save(dir, model, _tokenizer);
+        var good = File.ReadAllBytes(Path.Combine(dir, "model.safetensors"));
+
+        using (no_grad()) model.LmHead.weight![0, 3] = float.NaN;
+        var error = Assert.Throws<CheckpointException>(() => PolicyCheckpoint.Save(dir, model, _tokenizer));
+        Assert.Contains("lm_head.weight", error.Message);
+        Assert.Equal(good, File.ReadAllBytes(Path.Combine(dir, "model.safetensors")));
+        Assert.DoesNotContain(Directory.GetDirectories(_root), d => d.Contains(".tmp-"));
+
+        // A file written by another tool with a NaN in it (the manifest matches: the bytes are as written).
+        var nan = Path.Combine(_root, "nan");
+        NanCheckpoint.Write(dir, nan);
+        Assert.Contains("non-finite", Assert.Throws<CheckpointException>(() => PolicyCheckpoint.Load(nan)).Message);
+    }
+
+    [Fact]
     public void A_crash_between_the_renames_leaves_the_previous_checkpoint_loadable()
     {
         using var model = new MoeCausalLM(TinyModels.Config(), seed: 44);
