@@ -97,11 +97,7 @@ public static class PolicyCheckpoint
         ArgumentNullException.ThrowIfNull(tokenizer);
         directory = Path.GetFullPath(directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         // A diverged model never replaces a good checkpoint.
-        foreach (var (name, value) in model.state_dict())
-        {
-            if (value.is_floating_point() && !value.isfinite().all().item<bool>())
-                throw new CheckpointException($"Tensor '{name}' holds NaN or infinite values; the checkpoint at '{directory}' was not written.");
-        }
+        foreach (var (name, value) in model.state_dict()) EnsureFinite(name, value, $"the checkpoint at '{directory}' was not written");
         var parent = Path.GetDirectoryName(directory)!;
         Directory.CreateDirectory(parent);
         var tmp = $"{directory}.tmp-{Guid.NewGuid():N}";
@@ -251,21 +247,19 @@ public static class PolicyCheckpoint
         }
         using var source = target.dtype switch
         {
-            ScalarType.Float32 => tensor(FiniteSingles(saved), target.shape),
+            ScalarType.Float32 => tensor(saved.ToSingles(), target.shape),
             ScalarType.Int64 => tensor(saved.ToInt64s(), target.shape),
             _ => throw new CheckpointException($"Tensor '{saved.Name}' has unsupported dtype {target.dtype}."),
         };
+        EnsureFinite(saved.Name, source, "the checkpoint is unusable");
         target.copy_(source);
     }
 
-    private static float[] FiniteSingles(SafeTensor saved)
+    /// <summary>The one finiteness check of saving and loading: floating-point weights must hold no NaN or infinity.</summary>
+    private static void EnsureFinite(string name, Tensor value, string consequence)
     {
-        var values = saved.ToSingles();
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i])) throw new CheckpointException($"Tensor '{saved.Name}' holds a non-finite value ({values[i]}) at index {i}; the checkpoint is unusable.");
-        }
-        return values;
+        if (value.is_floating_point() && !value.isfinite().all().item<bool>())
+            throw new CheckpointException($"Tensor '{name}' holds non-finite values (NaN or infinity); {consequence}.");
     }
 
     private static void WriteTrainer(string folder, ITrainerState trainer)
