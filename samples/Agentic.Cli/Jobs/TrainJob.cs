@@ -23,14 +23,15 @@ internal sealed record TrainSettings
     public int SftSteps { get; init; } = 2000;
     public int SftBatchSize { get; init; } = 16;
     public double SftLearningRate { get; init; } = 3e-3;
-    public double SftMinutes { get; init; } = 7;
+    public double SftMinutes { get; init; } = 9;
     public int RlSteps { get; init; } = 100;
-    public double RlMinutes { get; init; } = 7;
+    public double RlMinutes { get; init; } = 6;
     public int GroupSize { get; init; } = 8;
     public int TasksPerStep { get; init; } = 6;
     public double RlLearningRate { get; init; } = 5e-5;
     public LossAggregation Aggregation { get; init; } = LossAggregation.TokenMean;
     public double RolloutTemperature { get; init; } = 1.0;
+    public double RolloutTopP { get; init; } = 1.0;
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
@@ -57,7 +58,7 @@ internal sealed record TrainSettings
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
-        Aggregation = Aggregation, Temperature = RolloutTemperature,
+        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, SharedSeeds = SharedSeeds, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
@@ -193,7 +194,7 @@ internal static class TrainJob
         ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" + (s.SharedSeeds ? ", one noise seed per group" : ", a noise seed per rollout") : "off",
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
         ["warm_start"] = $"{s.DemonstrationsPerSuite} demonstrations per suite" + (s.PreviousTokenEmbedding ? ", previous-token embedding" : ""),
-        ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, learning rate {s.RlLearningRate}"),
+        ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, top-p {s.RolloutTopP}, learning rate {s.RlLearningRate}"),
         ["dgg"] = s.Dgg ? $"on, K = {s.MaxReuse}" : $"off, K = {s.MaxReuse}", ["seed"] = s.Seed.ToString(),
     };
 

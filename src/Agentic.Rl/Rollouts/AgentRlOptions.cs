@@ -14,6 +14,15 @@ public sealed class AgentRlOptions
     /// <summary>Sampling temperature of the rollouts (the trainer's log-probabilities assume 1). Default 1.</summary>
     [Range(0.05, 10.0)] public double Temperature { get; set; } = 1.0;
 
+    /// <summary>
+    /// Nucleus (top-p) truncation of the rollout sampler: each token is drawn from the smallest set of most likely tokens
+    /// whose probability reaches this value. Below 1 it removes the rare "slip" tokens a near-deterministic policy samples
+    /// at temperature 1 (a malformed call, a wrong digit), which otherwise fail rollouts the greedy policy solves and draw
+    /// the gradient to pushing down tokens greedy decoding never picks. The trainer's log-probabilities stay those of the
+    /// full distribution (the recorded and recomputed values still match). Default 1 (off).
+    /// </summary>
+    [Range(1e-5, 1.0)] public double TopP { get; set; } = 1.0;
+
     /// <summary>Turn limit of a rollout. Default 8.</summary>
     [Range(1, 1000)] public int MaxTurns { get; set; } = 8;
 

@@ -40,6 +40,7 @@ internal static class RolloutEngine
             MaxTokens = Math.Min(options.MaxTokens, model.Config.MaxPositionEmbeddings),
             MaxNewTokensPerTurn = options.MaxNewTokensPerTurn,
             Temperature = (float)options.Temperature,
+            TopP = (float)options.TopP,
             ToolTimeout = options.ToolTimeout,
             Seed = samplerSeed,
         });

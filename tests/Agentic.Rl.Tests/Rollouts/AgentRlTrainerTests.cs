@@ -110,4 +110,38 @@ public sealed class AgentRlTrainerTests : IDisposable
         Assert.Equal(straight.Trainer.GetState().Random, second.Trainer.GetState().Random);
         Assert.Equal(straight.Trainer.Curriculum!.ToJson(), second.Trainer.Curriculum!.ToJson());
     }
+
+    [Theory]
+    [InlineData(1e-5, true)]
+    [InlineData(1.0, false)]
+    public async Task Top_p_truncates_the_rollout_sampler_but_log_probabilities_stay_those_of_the_full_distribution(double topP, bool identical)
+    {
+        var tokenizer = ByteLevelTokenizer.CreateDefault();
+        using var model = NewModel();
+        using var policy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = 1e-3 }, new OpenGradientGate());
+        var reward = new CompositeReward((new OutcomeReward(), 1.0));
+        var trainer = new AgentRlTrainer(model, tokenizer, new ChatTemplate(tokenizer), [new EchoSuite("echo1")], t => reward.Compute(t), policy,
+            new AgentRlOptions { GroupSize = 6, TasksPerStep = 2, MaxTurns = 1, MaxNewTokensPerTurn = 4, MaxTokens = 120, Seed = 5, DynamicSampling = false, TopP = topP });
+
+        var groups = await trainer.RolloutAsync();
+
+        foreach (var g in groups)
+        {
+            // Policy tokens only: the prompt is the same task for every rollout of a group.
+            var written = g.Rollouts.Select(r => string.Join(',', r.Trajectory.TokenIds.Where((_, i) => r.Trajectory.LossMask[i]))).Distinct().Count();
+            // A nucleus of one token is greedy decoding: every episode seed writes the same tokens. At top-p 1 an
+            // untrained policy over 288 tokens writes different ones.
+            if (identical) Assert.Equal(1, written);
+            else Assert.True(written > 1, "untruncated rollouts of a random policy should differ");
+            // Recorded log-probabilities are over the full vocabulary, not renormalised over the nucleus (that would be 0).
+            Assert.All(g.Rollouts, r => Assert.All(r.Trajectory.LogProbs.Where((_, i) => r.Trajectory.LossMask[i]), lp => Assert.True(lp < -0.5, $"log-prob {lp}")));
+        }
+    }
+
+    [Fact]
+    public void A_top_p_outside_zero_to_one_is_rejected()
+    {
+        Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => new AgentRlOptions { TopP = 0 }.Validate());
+        Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => new AgentRlOptions { TopP = 1.5 }.Validate());
+    }
 }
