@@ -95,6 +95,12 @@ public sealed class CommandSmokeTests : IDisposable
         Assert.Equal("high", figures.GetProperty("noise").GetString());
         Assert.Equal(1.0, figures.GetProperty("clean").GetProperty("success").GetDouble());
         Assert.True(figures.GetProperty("noisy").GetProperty("noise_events").GetDouble() > 0);
+        Assert.False(figures.GetProperty("noise_per_task").GetBoolean());
+
+        var perTask = Path.Combine(_root, "noisy-per-task.json");
+        Assert.Equal(0, Run("eval", "--policy", "expert", "--suite", "tooluse", "--episodes", "4", "--k", "2", "--noise", "high", "--noise-per-task", "--json", perTask));
+        Assert.True(ReadJson(perTask).GetProperty("noise_per_task").GetBoolean());
+        Assert.Equal(2, ReadJson(perTask).GetProperty("noisy").GetProperty("k").GetInt32());
     }
 
     [Fact]

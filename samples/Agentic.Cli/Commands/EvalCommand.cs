@@ -29,9 +29,11 @@ internal static class EvalCommand
         var scale = new Option<SuiteScale>("--scale") { Description = "Suite size preset (Standard or Small)", DefaultValueFactory = _ => SuiteScale.Standard };
         var maxTurns = new Option<int>("--max-turns") { Description = "Turn limit per episode", DefaultValueFactory = _ => 40 };
         var noise = new Option<NoiseLevel>("--noise") { Description = "Noise level, tool and user (none, low, medium, high); with a level, clean and noisy runs are shown side by side", DefaultValueFactory = _ => NoiseLevel.None };
+        var noisePerTask = new Option<bool>("--noise-per-task") { Description = "The k runs of a task share one noise seed, so pass@k under noise asks whether the policy solves that noisy episode in k tries (default: a seed per run)" };
+        var topP = new Option<float>("--top-p") { Description = "Nucleus truncation of a checkpoint policy's sampler (with --temperature above 0)", DefaultValueFactory = _ => 1f };
         var command = new Command("eval", "Evaluate a policy on a suite's held-out tasks")
         {
-            policy, suite, episodes, k, seed, temperature, noise, maxTurns, json, trajectories, list, scale,
+            policy, suite, episodes, k, seed, temperature, topP, noise, noisePerTask, maxTurns, json, trajectories, list, scale,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -43,7 +45,7 @@ internal static class EvalCommand
             }
             var taskSuite = TaskSuites.Create(parse.GetValue(suite)!, parse.GetValue(scale));
             var policyName = parse.GetValue(policy)!;
-            var options = new AgentLoopOptions { MaxTurns = parse.GetValue(maxTurns), Temperature = parse.GetValue(temperature), Seed = parse.GetValue(seed) };
+            var options = new AgentLoopOptions { MaxTurns = parse.GetValue(maxTurns), Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP), Seed = parse.GetValue(seed) };
             LoadedPolicy? loaded = null;
             AgentLoop loop;
             switch (policyName)
@@ -74,8 +76,10 @@ internal static class EvalCommand
                 if (level != NoiseLevel.None)
                 {
                     int environments = 0;
+                    bool perTask = parse.GetValue(noisePerTask);
                     var (noisy, noisyRuns) = await AgentEvaluator.EvaluateAsync(taskSuite, loop, parse.GetValue(episodes), parse.GetValue(k), baseSeed,
-                        env => NoisyEnvironment.ForLevel(env, level, baseSeed + (ulong)Interlocked.Increment(ref environments)), cancellationToken: cancellationToken);
+                        (env, task) => NoisyEnvironment.ForLevel(env, level, perTask ? NoiseSeedOfTask(baseSeed, task) : baseSeed + (ulong)Interlocked.Increment(ref environments)),
+                        cancellationToken: cancellationToken);
                     results.Add((level.ToString().ToLowerInvariant(), noisy));
                     runs = [.. runs, .. noisyRuns];
                 }
@@ -108,6 +112,7 @@ internal static class EvalCommand
                     var figures = Figures(results[^1].Report, results[^1].Noise);
                     figures["suite"] = report.Suite;
                     figures["policy"] = policyName;
+                    figures["noise_per_task"] = parse.GetValue(noisePerTask);
                     figures["clean"] = Figures(report, "none");
                     if (results.Count > 1) figures["noisy"] = Figures(results[1].Report, results[1].Noise);
                     JsonOutput.Write(path, figures);
@@ -153,4 +158,7 @@ internal static class EvalCommand
             }));
         }
     }
+
+    /// <summary>The noise seed every run of held-out task <paramref name="task"/> shares under --noise-per-task.</summary>
+    internal static ulong NoiseSeedOfTask(ulong baseSeed, int task) => unchecked(baseSeed * 0x9E3779B97F4A7C15UL + 1 + (ulong)task);
 }

@@ -18,9 +18,29 @@ public static class AgentEvaluator
     /// <param name="batchSize">Episodes per loop call (one batched generation per turn for local policies).</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The report and every trajectory.</returns>
-    public static async Task<(EvaluationReport Report, IReadOnlyList<Trajectory> Trajectories)> EvaluateAsync(
+    public static Task<(EvaluationReport Report, IReadOnlyList<Trajectory> Trajectories)> EvaluateAsync(
         ITaskSuite suite, AgentLoop loop, int episodes, int k = 1, ulong seed = 0,
-        Func<AgentEnvironment, AgentEnvironment>? wrapEnvironment = null, int batchSize = 16, CancellationToken cancellationToken = default)
+        Func<AgentEnvironment, AgentEnvironment>? wrapEnvironment = null, int batchSize = 16, CancellationToken cancellationToken = default) =>
+        EvaluateAsync(suite, loop, episodes, k, seed, wrapEnvironment is null ? null : (environment, _) => wrapEnvironment(environment), batchSize, cancellationToken);
+
+    /// <summary>
+    /// Evaluates <paramref name="loop"/> on the first <paramref name="episodes"/> held-out tasks of <paramref name="suite"/>,
+    /// decorating each environment with the index of its task, so that the k runs of a task can share a decoration (for
+    /// example one noise seed: pass@k then asks whether the policy solves that noisy episode in k tries, not whether one of
+    /// k different noise draws was benign).
+    /// </summary>
+    /// <param name="suite">The suite.</param>
+    /// <param name="loop">The agent loop wrapping the policy.</param>
+    /// <param name="episodes">Number of distinct held-out tasks.</param>
+    /// <param name="k">Runs per task.</param>
+    /// <param name="seed">Base of the episode seeds.</param>
+    /// <param name="wrapEnvironment">Decoration of each environment, given the task index (0 to episodes - 1).</param>
+    /// <param name="batchSize">Episodes per loop call (one batched generation per turn for local policies).</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The report and every trajectory.</returns>
+    public static async Task<(EvaluationReport Report, IReadOnlyList<Trajectory> Trajectories)> EvaluateAsync(
+        ITaskSuite suite, AgentLoop loop, int episodes, int k, ulong seed,
+        Func<AgentEnvironment, int, AgentEnvironment>? wrapEnvironment, int batchSize = 16, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(loop);
@@ -34,7 +54,7 @@ public static class AgentEvaluator
             var batch = chunk.Select(r =>
             {
                 var environment = suite.CreateEnvironment();
-                return new AgentEpisode(wrapEnvironment?.Invoke(environment) ?? environment, r.Task, r.Seed);
+                return new AgentEpisode(wrapEnvironment?.Invoke(environment, r.Index) ?? environment, r.Task, r.Seed);
             }).ToArray();
             trajectories.AddRange(await loop.RunAsync(batch, cancellationToken).ConfigureAwait(false));
         }
