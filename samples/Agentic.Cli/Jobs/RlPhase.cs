@@ -30,6 +30,7 @@ internal sealed record RlPhaseSettings
     public LossAggregation Aggregation { get; init; } = LossAggregation.TokenMean;
     /// <summary>Sampling temperature of the rollouts (and of the trainer's log-probabilities).</summary>
     public double Temperature { get; init; } = 1.0;
+    /// <summary>Nucleus truncation of the rollout sampler (1 = off); the log-probabilities stay the full distribution's.</summary>
     public double TopP { get; init; } = 1.0;
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
