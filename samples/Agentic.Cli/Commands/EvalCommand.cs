@@ -70,15 +70,16 @@ internal static class EvalCommand
             try
             {
                 var level = parse.GetValue(noise);
+                bool perTask = parse.GetValue(noisePerTask);
                 ulong baseSeed = parse.GetValue(seed);
                 var (report, runs) = await AgentEvaluator.EvaluateAsync(taskSuite, loop, parse.GetValue(episodes), parse.GetValue(k), baseSeed, cancellationToken: cancellationToken);
                 var results = new List<(string Noise, EvaluationReport Report)> { ("none", report) };
                 if (level != NoiseLevel.None)
                 {
+                    // Noise seeds start at baseSeed + 1: one per task with --noise-per-task, else one per run.
                     int environments = 0;
-                    bool perTask = parse.GetValue(noisePerTask);
                     var (noisy, noisyRuns) = await AgentEvaluator.EvaluateAsync(taskSuite, loop, parse.GetValue(episodes), parse.GetValue(k), baseSeed,
-                        (env, task) => NoisyEnvironment.ForLevel(env, level, perTask ? NoiseSeedOfTask(baseSeed, task) : baseSeed + (ulong)Interlocked.Increment(ref environments)),
+                        (env, task) => NoisyEnvironment.ForLevel(env, level, baseSeed + (perTask ? 1 + (ulong)task : (ulong)Interlocked.Increment(ref environments))),
                         cancellationToken: cancellationToken);
                     results.Add((level.ToString().ToLowerInvariant(), noisy));
                     runs = [.. runs, .. noisyRuns];
@@ -112,7 +113,7 @@ internal static class EvalCommand
                     var figures = Figures(results[^1].Report, results[^1].Noise);
                     figures["suite"] = report.Suite;
                     figures["policy"] = policyName;
-                    figures["noise_per_task"] = parse.GetValue(noisePerTask);
+                    figures["noise_per_task"] = perTask;
                     figures["clean"] = Figures(report, "none");
                     if (results.Count > 1) figures["noisy"] = Figures(results[1].Report, results[1].Noise);
                     JsonOutput.Write(path, figures);
@@ -158,7 +159,4 @@ internal static class EvalCommand
             }));
         }
     }
-
-    /// <summary>The noise seed every run of held-out task <paramref name="task"/> shares under --noise-per-task.</summary>
-    internal static ulong NoiseSeedOfTask(ulong baseSeed, int task) => unchecked(baseSeed * 0x9E3779B97F4A7C15UL + 1 + (ulong)task);
 }
