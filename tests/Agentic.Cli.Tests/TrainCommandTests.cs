@@ -49,12 +49,20 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(0, Run("eval", "--policy", Path.Combine(output, "checkpoint"), "--suite", "searchqa", "--scale", "Small", "--episodes", "1", "--json", evalJson));
         Assert.Equal(1, ReadJson(evalJson).GetProperty("episodes").GetInt32());
 
-        // RL can start from a checkpoint instead of a warm start, with another loss aggregation and rollout temperature.
+        // RL can start from a checkpoint instead of a warm start, with another loss aggregation and rollout temperature,
+        // expert guidance and the near-miss reward term.
         var again = Path.Combine(_root, "again");
-        Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), "--aggregation", "SequenceMean", "--temperature", "0.8", .. s_tiny]));
-        var config = ReadJson(Path.Combine(again, "report.json")).GetProperty("config").GetProperty("policy_loss").GetString();
+        Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), "--aggregation", "SequenceMean", "--temperature", "0.8",
+            "--expert-guidance", "--answer-similarity", "0.5", .. s_tiny]));
+        var settings = ReadJson(Path.Combine(again, "report.json")).GetProperty("config");
+        var config = settings.GetProperty("policy_loss").GetString();
         Assert.Contains("SequenceMean", config, StringComparison.Ordinal);
         Assert.Contains("0.8", config, StringComparison.Ordinal);
+        Assert.StartsWith("on", settings.GetProperty("expert_guidance").GetString(), StringComparison.Ordinal);
+        Assert.Equal("0.5", settings.GetProperty("answer_similarity").GetString());
+        var rlLines = File.ReadLines(Path.Combine(again, "metrics.jsonl")).Where(l => l.Contains("\"rl\"", StringComparison.Ordinal)).ToArray();
+        Assert.NotEmpty(rlLines);
+        Assert.All(rlLines, l => Assert.Contains("guidance_rollouts", l, StringComparison.Ordinal));
 
         // A checkpoint whose weights hold a NaN is refused before any work: a failed run, no report.
         var nan = Path.Combine(_root, "nan-sft");

@@ -28,6 +28,8 @@ internal sealed class TrainOptions
     public Option<double> LearningRate { get; } = new("--lr") { Description = "RL learning rate", DefaultValueFactory = _ => s_defaults.RlLearningRate };
     public Option<LossAggregation> Aggregation { get; } = new("--aggregation") { Description = "How the policy loss averages tokens: TokenMean (DAPO) or SequenceMean (GRPO)", DefaultValueFactory = _ => s_defaults.Aggregation };
     public Option<double> Temperature { get; } = new("--temperature") { Description = "Sampling temperature of the RL rollouts (the loss uses the same)", DefaultValueFactory = _ => s_defaults.RolloutTemperature };
+    public Option<double> AnswerSimilarity { get; } = new("--answer-similarity") { Description = "Weight of the near-miss partial credit (character similarity of the answer to the gold answer; 0 = off)", DefaultValueFactory = _ => s_defaults.AnswerSimilarity };
+    public Option<bool> ExpertGuidance { get; } = new("--expert-guidance") { Description = "Off-policy guidance: the suite's scripted expert adds one rollout to each RL subgroup (LUFFY)", DefaultValueFactory = _ => s_defaults.ExpertGuidance };
     public Option<double> TopP { get; } = new("--top-p") { Description = "Nucleus truncation of the RL rollout sampler (1 = off; below 1 drops rare slip tokens)", DefaultValueFactory = _ => s_defaults.RolloutTopP };
     public Option<bool> Noise { get; } = new("--noise") { Description = "Noise curriculum during RL (false: clean rollouts only)", DefaultValueFactory = _ => s_defaults.Noise };
     public Option<NoiseLevel> MaxNoise { get; } = new("--max-noise") { Description = "Highest level the noise curriculum reaches", DefaultValueFactory = _ => s_defaults.MaxNoise };
@@ -51,7 +53,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -76,6 +78,8 @@ internal sealed class TrainOptions
         Aggregation = parse.GetValue(Aggregation),
         RolloutTemperature = parse.GetValue(Temperature),
         RolloutTopP = parse.GetValue(TopP),
+        AnswerSimilarity = parse.GetValue(AnswerSimilarity),
+        ExpertGuidance = parse.GetValue(ExpertGuidance),
         Noise = parse.GetValue(Noise),
         MaxNoise = parse.GetValue(MaxNoise),
         Schedule = parse.GetValue(Schedule),

@@ -32,6 +32,12 @@ internal sealed record RlPhaseSettings
     public double Temperature { get; init; } = 1.0;
     /// <summary>Nucleus truncation of the rollout sampler (1 = off); the log-probabilities stay the full distribution's.</summary>
     public double TopP { get; init; } = 1.0;
+
+    /// <summary>Off-policy guidance by the suites' scripted experts (LUFFY).</summary>
+    public bool ExpertGuidance { get; init; }
+
+    /// <summary>Weight of the answer-similarity (near-miss partial credit) reward term; 0 = off.</summary>
+    public double AnswerSimilarity { get; init; }
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
@@ -73,7 +79,7 @@ internal static class RlPhase
     public static async Task<RlPhaseResult> RunAsync(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
         RlPhaseSettings p, TrainingRunLog? log, IAnsiConsole console, string label, Stopwatch runClock, CancellationToken cancellationToken)
     {
-        var shapers = suites.ToDictionary(x => x.Suite, x => RewardShaping.Default(x.Suite), StringComparer.OrdinalIgnoreCase);
+        var shapers = suites.ToDictionary(x => x.Suite, x => RewardShaping.Create(new RewardShapingOptions { Suite = x.Suite, AnswerSimilarityWeight = p.AnswerSimilarity }), StringComparer.OrdinalIgnoreCase);
         GradientGate gate = p.Dgg ? new DynamicGradientGate() : new OpenGradientGate();
         using var policyTrainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId,
             new PolicyGradientOptions
@@ -84,7 +90,7 @@ internal static class RlPhase
         var curriculum = p.Noise
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
-        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, SharedEpisodeSeeds = p.SharedSeeds };
+        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
         Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
         var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
         await using var rl = p.Async
@@ -166,6 +172,8 @@ internal static class RlPhase
         var last = step.Update.Updates.LastOrDefault(u => u.Applied) ?? step.Update.Updates.LastOrDefault();
         var extra = step.Rollouts.SelectMany(r => r.Reward.Components).GroupBy(c => c.Key).ToDictionary(g => "reward." + g.Key, g => g.Average(c => c.Value));
         extra["dropped_groups"] = step.Groups.Count(g => g.Dropped);
+        extra["guidance_rollouts"] = step.Groups.Sum(g => g.Guidance.Count);
+        extra["guidance_advantage_mean"] = step.Groups.SelectMany(g => g.Guidance).Select(r => r.Advantage).DefaultIfEmpty(0).Average();
         extra["rollout_seconds"] = step.RolloutSeconds;
         extra["update_seconds"] = step.UpdateSeconds;
         extra["policy_version"] = step.PolicyVersion;

@@ -32,6 +32,12 @@ internal sealed record TrainSettings
     public LossAggregation Aggregation { get; init; } = LossAggregation.TokenMean;
     public double RolloutTemperature { get; init; } = 1.0;
     public double RolloutTopP { get; init; } = 1.0;
+
+    /// <summary>Off-policy guidance by the suites' scripted experts in the RL groups.</summary>
+    public bool ExpertGuidance { get; init; }
+
+    /// <summary>Weight of the answer-similarity reward term (0 = off).</summary>
+    public double AnswerSimilarity { get; init; }
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
@@ -58,7 +64,7 @@ internal sealed record TrainSettings
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
-        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP,
+        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, AnswerSimilarity = AnswerSimilarity, ExpertGuidance = ExpertGuidance,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, SharedSeeds = SharedSeeds, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
@@ -195,6 +201,8 @@ internal static class TrainJob
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
         ["warm_start"] = $"{s.DemonstrationsPerSuite} demonstrations per suite" + (s.PreviousTokenEmbedding ? ", previous-token embedding" : ""),
         ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, top-p {s.RolloutTopP}, learning rate {s.RlLearningRate}"),
+        ["expert_guidance"] = s.ExpertGuidance ? "on (one scripted-expert rollout per subgroup, LUFFY)" : "off",
+        ["answer_similarity"] = s.AnswerSimilarity == 0 ? "off" : s.AnswerSimilarity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["dgg"] = s.Dgg ? $"on, K = {s.MaxReuse}" : $"off, K = {s.MaxReuse}", ["seed"] = s.Seed.ToString(),
     };
 

@@ -30,6 +30,15 @@ public sealed class RewardShapingOptions
     /// </summary>
     public LengthPenaltyOptions? LengthPenalty { get; set; }
 
+    /// <summary>
+    /// Gets or sets the weight of <see cref="AnswerSimilarityReward"/> (character-level partial credit for a near-miss
+    /// answer, in [0, 1]); keep it below <see cref="OutcomeWeight"/>. 0 (the default) leaves the term out.
+    /// </summary>
+    public double AnswerSimilarityWeight { get; set; }
+
+    /// <summary>Gets or sets the options of the answer-similarity term; <see langword="null"/> for its defaults.</summary>
+    public AnswerSimilarityRewardOptions? AnswerSimilarity { get; set; }
+
     /// <summary>Gets or sets the options of the retrieval term (search QA); <see langword="null"/> for its defaults.</summary>
     public RetrievalRewardOptions? Retrieval { get; set; }
 

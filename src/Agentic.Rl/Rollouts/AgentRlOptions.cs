@@ -48,6 +48,17 @@ public sealed class AgentRlOptions
     /// </summary>
     public bool SharedEpisodeSeeds { get; set; } = true;
 
+    /// <summary>
+    /// Off-policy guidance (LUFFY, Yan et al. 2025): in each subgroup (clean, noisy) of a group, the suite's scripted
+    /// expert (<see cref="Agentic.Core.Agents.ITaskSuite.CreateExpert"/>) also plays the task, with the subgroup's episode seed and noise and
+    /// the policy's turn limit; a successful episode that fits <see cref="MaxTokens"/> joins the subgroup's advantages
+    /// as one more rollout (<see cref="RolloutGroup.Guidance"/>), its tokens encoded with the chat template and carrying
+    /// loss. Where the policy's samples all fail but the expert succeeds, the group then has signal toward what worked,
+    /// which sampling alone finds rarely; where they all succeed, the expert adds none. Success rates, the curriculum and
+    /// the scheduler see only the policy's rollouts. Default off.
+    /// </summary>
+    public bool ExpertGuidance { get; set; }
+
     /// <summary>Seed of task sampling, episode seeds and noise seeds.</summary>
     public ulong Seed { get; set; } = 1;
 

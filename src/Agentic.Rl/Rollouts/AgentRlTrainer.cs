@@ -85,6 +85,7 @@ public sealed class AgentRlTrainer
     private readonly ChatTemplate _template;
     private readonly PolicyGradientTrainer _trainer;
     private readonly RolloutPlanner _planner;
+    private readonly ExpertGuidance? _guidance;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="model">The policy (trained in place).</param>
@@ -112,6 +113,7 @@ public sealed class AgentRlTrainer
         _template = template;
         _trainer = trainer;
         Options = options;
+        if (options.ExpertGuidance) _guidance = new ExpertGuidance(model, tokenizer, template, options, _planner.SuitesByName);
     }
 
     /// <summary>The trainer's options.</summary>
@@ -165,7 +167,8 @@ public sealed class AgentRlTrainer
         for (int t = 0; t < requests.Length; t++) requests[t] = _planner.Next();
         ulong samplerSeed = _planner.NextSeed();
         var trajectories = await RolloutEngine.RunAsync(_model, _tokenizer, _template, _planner.SuitesByName, Options, requests, samplerSeed, cancellationToken).ConfigureAwait(false);
-        var groups = requests.Select((r, i) => _planner.Build(r, trajectories[i], policyVersion: 0)).ToArray();
+        var guidance = _guidance is null ? null : await _guidance.RunAsync(requests, cancellationToken).ConfigureAwait(false);
+        var groups = requests.Select((r, i) => _planner.Build(r, trajectories[i], policyVersion: 0, guidance?[i])).ToArray();
         _planner.RecordSuccess(groups);
         return groups;
     }
@@ -188,7 +191,7 @@ public sealed class AgentRlTrainer
 
     /// <summary>The policy samples of the groups dynamic sampling kept.</summary>
     internal static PolicySample[] Samples(IEnumerable<RolloutGroup> groups) =>
-        groups.Where(g => !g.Dropped).SelectMany(g => g.Rollouts)
+        groups.Where(g => !g.Dropped).SelectMany(g => g.Rollouts.Concat(g.Guidance))
             .Select(r => new PolicySample(r.Trajectory.TokenIds, r.Trajectory.LossMask, r.Trajectory.LogProbs, r.Advantage))
             .ToArray();
 

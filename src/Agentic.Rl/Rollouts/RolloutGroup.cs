@@ -20,6 +20,12 @@ public sealed record RolloutGroup(string Suite, AgentTask Task, IReadOnlyList<Ro
     /// <summary>Id of the <see cref="RolloutRequest"/> the group was generated for.</summary>
     public long RequestId { get; init; }
 
+    /// <summary>
+    /// Off-policy rollouts of the scripted expert that joined the group's advantages (<see cref="AgentRlOptions.ExpertGuidance"/>);
+    /// empty without guidance. They are trained on with the group but are not among <see cref="Rollouts"/>.
+    /// </summary>
+    public IReadOnlyList<Rollout> Guidance { get; init; } = [];
+
     /// <summary>Version of the policy weights that generated every rollout of the group (0 in synchronous training).</summary>
     public int PolicyVersion { get; init; }
 }

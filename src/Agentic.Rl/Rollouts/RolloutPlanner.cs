@@ -77,17 +77,21 @@ internal sealed class RolloutPlanner
     public ulong NextSeed() => (ulong)Random.NextInt64(1, long.MaxValue);
 
     /// <summary>Rewards, advantages and the dynamic-sampling decision of a finished group; feeds the curriculum.</summary>
-    public RolloutGroup Build(RolloutRequest request, IReadOnlyList<Trajectory> runs, int policyVersion)
+    public RolloutGroup Build(RolloutRequest request, IReadOnlyList<Trajectory> runs, int policyVersion, IReadOnlyList<GuidanceTrajectory>? guidance = null)
     {
         if (runs.Count != request.GroupSize) throw new ArgumentException($"Request {request.Id} has {request.GroupSize} rollouts but {runs.Count} trajectories came back.");
+        guidance ??= [];
         var suite = SuitesByName[request.Suite];
-        var rewards = runs.Select(_reward).ToArray();
-        var grouped = rewards.Select((r, i) => new GroupedReward(r.Total, _options.SeparateNoisyAdvantages ? (request.Noisy[i] ? "noisy" : "clean") : null)).ToArray();
+        var all = runs.Select((r, i) => (Trajectory: r, Noisy: request.Noisy[i])).Concat(guidance.Select(g => (g.Trajectory, g.Noisy))).ToArray();
+        var rewards = all.Select(x => _reward(x.Trajectory)).ToArray();
+        var grouped = rewards.Select((r, i) => new GroupedReward(r.Total, _options.SeparateNoisyAdvantages ? (all[i].Noisy ? "noisy" : "clean") : null)).ToArray();
         var advantages = _advantages.Estimate(grouped);
         bool dropped = _options.DynamicSampling && advantages.All(a => a == 0);
         for (int i = 0; i < runs.Count; i++) Curriculum?.Record(request.Noisy[i], runs[i].Success);
-        return new RolloutGroup(suite.Suite, runs[0].Task, [.. runs.Select((r, i) => new Rollout(r, request.Noisy[i], rewards[i], advantages[i]))], dropped)
+        var rollouts = all.Select((x, i) => new Rollout(x.Trajectory, x.Noisy, rewards[i], advantages[i])).ToArray();
+        return new RolloutGroup(suite.Suite, runs[0].Task, rollouts[..runs.Count], dropped)
         {
+            Guidance = rollouts[runs.Count..],
             RequestId = request.Id,
             PolicyVersion = policyVersion,
         };

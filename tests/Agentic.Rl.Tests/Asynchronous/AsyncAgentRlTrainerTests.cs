@@ -37,6 +37,17 @@ public sealed class AsyncAgentRlTrainerTests
         new(model, Suites, t => Reward.Compute(t), policy, backend, RolloutOptions(), new AsyncAgentRlOptions { MaxStaleness = maxStaleness },
             curriculum: new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Window = 4, MinCleanSuccess = 0, Seed = 3 }));
 
+    [Fact]
+    public void Expert_guidance_is_rejected_with_a_clear_error()
+    {
+        using var model = NewModel();
+        using var policy = NewPolicyTrainer(model);
+        var options = RolloutOptions();
+        options.ExpertGuidance = true;
+        var error = Assert.Throws<ArgumentException>(() => new AsyncAgentRlTrainer(model, Suites, t => Reward.Compute(t), policy, new SubmitTimeBackend(model), options));
+        Assert.Contains("synchronous", error.Message);
+    }
+
     private static float[] Weights(MoeCausalLM model) => [.. model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray())];
 
     /// <summary>

@@ -111,6 +111,46 @@ public sealed class AgentRlTrainerTests : IDisposable
         Assert.Equal(straight.Trainer.Curriculum!.ToJson(), second.Trainer.Curriculum!.ToJson());
     }
 
+    [Fact]
+    public async Task Expert_guidance_adds_a_successful_expert_rollout_to_each_subgroup_scored_with_the_group()
+    {
+        var tokenizer = ByteLevelTokenizer.CreateDefault();
+        using var model = NewModel();
+        using var policy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = 1e-3 }, new OpenGradientGate());
+        var reward = new CompositeReward((new OutcomeReward(), 1.0));
+        var template = new ChatTemplate(tokenizer);
+        var trainer = new AgentRlTrainer(model, tokenizer, template, [new EchoSuite("echo1", withExpert: true)], t => reward.Compute(t), policy,
+            new AgentRlOptions { GroupSize = 4, TasksPerStep = 3, MaxTurns = 1, MaxNewTokensPerTurn = 3, MaxTokens = 120, Seed = 5, ExpertGuidance = true },
+            curriculum: new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Window = 4, MinCleanSuccess = 0, Seed = 3 }));
+
+        var groups = await trainer.RolloutAsync();
+
+        foreach (var g in groups)
+        {
+            Assert.Equal(4, g.Rollouts.Count);
+            Assert.Equal([false, true], g.Guidance.Select(r => r.Noisy).Order());
+            foreach (var expert in g.Guidance)
+            {
+                var t = expert.Trajectory;
+                Assert.True(t.Success);
+                // Encoded with the policy's template; loss on the expert's turn only.
+                Assert.Equal(template.Encode(t.Messages).Ids, t.TokenIds);
+                Assert.Equal(template.Encode(t.Messages).LossMask, t.LossMask);
+                // The behaviour log-probabilities are the current policy's (the trainer's recomputation matches them).
+                var recomputed = PolicyGradientTrainer.ComputeLogProbs(model, [new PolicySample(t.TokenIds, t.LossMask, t.LogProbs, 0)], 8, tokenizer.EndOfTextId)[0];
+                for (int i = 0; i < t.TokenIds.Length; i++)
+                    Assert.Equal(t.LossMask[i] ? recomputed[i] : 0, t.LogProbs[i], 4);
+                // An untrained policy fails where the expert succeeds: the expert's rollout carries the subgroup's positive advantage.
+                var subgroup = g.Rollouts.Where(r => r.Noisy == expert.Noisy).Append(expert).ToArray();
+                if (!g.Rollouts.Any(r => r.Noisy == expert.Noisy && r.Trajectory.Success)) Assert.True(expert.Advantage > 0);
+                Assert.Equal(0, subgroup.Sum(r => r.Advantage), 9);
+            }
+            Assert.False(g.Dropped);
+        }
+        // Policy rollouts and expert rollouts are trained on together.
+        Assert.Equal(groups.Sum(g => g.Rollouts.Count + g.Guidance.Count), AgentRlTrainer.Samples(groups).Length);
+    }
+
     [Theory]
     [InlineData(1e-5, true)]
     [InlineData(1.0, false)]

@@ -4,7 +4,7 @@ using Microsoft.Extensions.AI;
 namespace Agentic.Rl.Tests.Rollouts;
 
 /// <summary>A one-turn world: the agent must say a given letter.</summary>
-internal sealed class EchoSuite(string name) : ITaskSuite
+internal sealed class EchoSuite(string name, bool withExpert = false) : ITaskSuite
 {
     public string Suite => name;
 
@@ -15,7 +15,27 @@ internal sealed class EchoSuite(string name) : ITaskSuite
 
     public AgentEnvironment CreateEnvironment() => new EchoEnvironment();
 
-    public IChatClient CreateExpert() => throw new NotSupportedException();
+    public IChatClient CreateExpert() => withExpert ? new EchoExpert() : throw new NotSupportedException();
+}
+
+/// <summary>The scripted expert of the echo world: says the letter of the first "Say x." in the user's messages.</summary>
+internal sealed class EchoExpert : IChatClient
+{
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var text = string.Join(" ", messages.Where(m => m.Role == ChatRole.User).Select(m => m.Text));
+        int at = text.IndexOf("Say ", StringComparison.Ordinal);
+        return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, at >= 0 && at + 4 < text.Length ? text[at + 4].ToString() : "?")));
+    }
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+    public void Dispose()
+    {
+    }
 }
 
 internal sealed class EchoEnvironment : AgentEnvironment
