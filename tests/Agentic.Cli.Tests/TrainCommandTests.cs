@@ -38,6 +38,13 @@ public sealed class TrainCommandTests : IDisposable
             foreach (var condition in new[] { "clean", "noisy" })
                 Assert.InRange(suite.GetProperty(phase).GetProperty(condition).GetDouble(), 0, 1);
         }
+        // The differences come with paired intervals (same tasks and seeds before and after RL).
+        foreach (var condition in new[] { "clean", "noisy" })
+        {
+            var ci = report.GetProperty("delta_ci").GetProperty("searchqa").GetProperty(condition).EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            double delta = suite.GetProperty("rl").GetProperty(condition).GetDouble() - suite.GetProperty("sft").GetProperty(condition).GetDouble();
+            Assert.InRange(delta, ci[0] - 1e-9, ci[1] + 1e-9);
+        }
         Assert.True(File.Exists(Path.Combine(output, "report.md")));
         Assert.True(new FileInfo(Path.Combine(output, "plot.png")).Length > 1000);
         var metrics = File.ReadAllLines(Path.Combine(output, "metrics.jsonl"));

@@ -99,6 +99,7 @@ internal static class TrainJob
         // --resume continues the run in the output folder: from its RL checkpoint (weights, optimizer, run state) when
         // there is one, else from its SFT checkpoint; completed evaluations are read back, not redone.
         var sftEvalPath = Path.Combine(s.OutputDirectory, "sft_eval.json");
+        var sftTasksPath = Path.Combine(s.OutputDirectory, "sft_eval_tasks.json");
         string? resumeFrom = null;
         if (s.Resume && PolicyCheckpoint.Exists(checkpoint) && PolicyCheckpoint.ReadRunState(checkpoint) is not null && File.Exists(sftEvalPath)) resumeFrom = checkpoint;
         else if (s.Resume && Directory.Exists(Path.Combine(s.OutputDirectory, "sft"))) s = s with { StartFrom = Path.Combine(s.OutputDirectory, "sft") };
@@ -115,9 +116,12 @@ internal static class TrainJob
 
         // 2. Held-out evaluation of the warm start.
         Dictionary<string, double[]> before;
+        // Per-task outcomes (clean, noisy) of the warm start, for the paired intervals of the differences.
+        Dictionary<string, bool[][]> beforeTasks = [];
         if (resumeFrom is not null)
         {
             before = JsonSerializer.Deserialize<Dictionary<string, double[]>>(File.ReadAllText(sftEvalPath))!;
+            if (File.Exists(sftTasksPath)) beforeTasks = JsonSerializer.Deserialize<Dictionary<string, bool[][]>>(File.ReadAllText(sftTasksPath))!;
         }
         else
         {
@@ -127,7 +131,9 @@ internal static class TrainJob
                 console.MarkupLine($"evaluating the SFT policy on {suite.Suite} ({s.EvalEpisodes} held-out tasks, clean and {s.EvalNoise} noise)...");
                 var r = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken);
                 before[suite.Suite] = [r.Clean.Success, r.Noisy.Success];
+                beforeTasks[suite.Suite] = [r.CleanOutcomes, r.NoisyOutcomes];
             }
+            File.WriteAllText(sftTasksPath, JsonSerializer.Serialize(beforeTasks));
             File.WriteAllText(sftEvalPath, JsonSerializer.Serialize(before));
         }
         if (resumeFrom is not null) steps.AddRange(TrainingRunLog.ReadJsonl(log.MetricsPath).Where(m => m.Phase == "rl"));
@@ -146,7 +152,11 @@ internal static class TrainJob
             console.MarkupLine($"evaluating the RL policy on {suite.Suite}...");
             var after = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken);
             var b = before[suite.Suite];
-            results.Add(new SuiteResult(suite.Suite, b[0], b[1], after.Clean.Success, after.Noisy.Success, s.EvalEpisodes).WithWilsonIntervals());
+            var result = new SuiteResult(suite.Suite, b[0], b[1], after.Clean.Success, after.Noisy.Success, s.EvalEpisodes).WithWilsonIntervals();
+            if (beforeTasks.TryGetValue(suite.Suite, out var tasks) && tasks is [{ } clean, { } noisy]
+                && clean.Length == after.CleanOutcomes.Length && noisy.Length == after.NoisyOutcomes.Length)
+                result = result.WithPairedDeltaIntervals(clean, after.CleanOutcomes, noisy, after.NoisyOutcomes);
+            results.Add(result);
         }
 
         var plot = Path.Combine(s.OutputDirectory, "plot.png");

@@ -23,6 +23,28 @@ public sealed record SuiteResult(string Suite, double SftClean, double SftNoisy,
     /// <summary>95% interval of <see cref="RlNoisy"/>, when known.</summary>
     public ConfidenceInterval? RlNoisyCi { get; init; }
 
+    /// <summary>95% interval of <see cref="CleanDelta"/> from the paired per-task outcomes, when known (<see cref="WithPairedDeltaIntervals"/>).</summary>
+    public ConfidenceInterval? CleanDeltaCi { get; init; }
+
+    /// <summary>95% interval of <see cref="NoisyDelta"/> from the paired per-task outcomes, when known.</summary>
+    public ConfidenceInterval? NoisyDeltaCi { get; init; }
+
+    /// <summary>
+    /// A copy with the intervals of both differences (<see cref="ConfidenceInterval.PairedDifference(IReadOnlyList{bool}, IReadOnlyList{bool}, double)"/>),
+    /// from the outcome of every held-out task before and after RL, in the same task order and under the same seeds.
+    /// </summary>
+    /// <param name="sftClean">Per-task success of the SFT policy, clean.</param>
+    /// <param name="rlClean">Per-task success of the RL policy, clean.</param>
+    /// <param name="sftNoisy">Per-task success of the SFT policy, noisy.</param>
+    /// <param name="rlNoisy">Per-task success of the RL policy, noisy.</param>
+    /// <returns>The copy.</returns>
+    /// <exception cref="ArgumentException">Paired lists differ in length.</exception>
+    public SuiteResult WithPairedDeltaIntervals(IReadOnlyList<bool> sftClean, IReadOnlyList<bool> rlClean, IReadOnlyList<bool> sftNoisy, IReadOnlyList<bool> rlNoisy) => this with
+    {
+        CleanDeltaCi = ConfidenceInterval.PairedDifference(sftClean, rlClean),
+        NoisyDeltaCi = ConfidenceInterval.PairedDifference(sftNoisy, rlNoisy),
+    };
+
     /// <summary>RL minus SFT success with clean tools.</summary>
     public double CleanDelta => RlClean - SftClean;
 

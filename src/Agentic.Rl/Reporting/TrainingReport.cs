@@ -59,6 +59,20 @@ public static class TrainingReport
             }
             json.WriteEndObject();
 
+            // The paired intervals of RL minus SFT sit beside "suites", whose shape is fixed by the issue.
+            if (data.Suites.Any(x => x.CleanDeltaCi is not null || x.NoisyDeltaCi is not null))
+            {
+                json.WriteStartObject("delta_ci");
+                foreach (var suite in data.Suites.Where(x => x.CleanDeltaCi is not null || x.NoisyDeltaCi is not null))
+                {
+                    json.WriteStartObject(suite.Suite);
+                    WriteInterval(json, "clean", suite.CleanDeltaCi);
+                    WriteInterval(json, "noisy", suite.NoisyDeltaCi);
+                    json.WriteEndObject();
+                }
+                json.WriteEndObject();
+            }
+
             json.WriteStartObject("episodes");
             foreach (var suite in data.Suites)
             {
@@ -124,13 +138,15 @@ public static class TrainingReport
                   .Append(" | ").Append(s.Episodes.ToString(Invariant))
                   .Append(" | ").Append(Rate(s.SftClean, s.SftCleanCi))
                   .Append(" | ").Append(Rate(s.RlClean, s.RlCleanCi))
-                  .Append(" | ").Append(Delta(s.CleanDelta))
+                  .Append(" | ").Append(Delta(s.CleanDelta, s.CleanDeltaCi))
                   .Append(" | ").Append(Rate(s.SftNoisy, s.SftNoisyCi))
                   .Append(" | ").Append(Rate(s.RlNoisy, s.RlNoisyCi))
-                  .Append(" | ").Append(Delta(s.NoisyDelta))
+                  .Append(" | ").Append(Delta(s.NoisyDelta, s.NoisyDeltaCi))
                   .Append(" |\n");
             }
-            md.Append("\nSuccess rates in percent; brackets give 95% Wilson intervals where known; Δ is RL minus SFT in percentage points.\n\n");
+            md.Append("\nSuccess rates in percent; brackets give 95% Wilson intervals where known; Δ is RL minus SFT in percentage points, "
+                + "its brackets the 95% interval of that difference over the same tasks and seeds (Newcombe's paired method) where known: "
+                + "a difference whose interval contains 0 is within the noise of this many episodes.\n\n");
         }
 
         if (data.Figures.Count > 0)
@@ -180,7 +196,20 @@ public static class TrainingReport
             : text;
     }
 
-    private static string Delta(double delta) => (delta * 100).ToString("+0.0;-0.0;0.0", Invariant);
+    private static string Delta(double delta, ConfidenceInterval? ci)
+    {
+        static string Points(double x) => (x * 100).ToString("+0.0;-0.0;0.0", Invariant);
+        return ci is { } c ? $"{Points(delta)} [{Points(c.Lower)}, {Points(c.Upper)}]" : Points(delta);
+    }
+
+    private static void WriteInterval(Utf8JsonWriter json, string name, ConfidenceInterval? interval)
+    {
+        if (interval is not { } ci) return;
+        json.WriteStartArray(name);
+        json.WriteNumberValue(ci.Lower);
+        json.WriteNumberValue(ci.Upper);
+        json.WriteEndArray();
+    }
 
     private static void WritePair(Utf8JsonWriter json, string name, double clean, double noisy)
     {
