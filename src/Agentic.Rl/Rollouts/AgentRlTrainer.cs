@@ -99,6 +99,7 @@ public sealed class AgentRlTrainer
     /// <param name="curriculum">The noise curriculum (null: every rollout is clean).</param>
     /// <param name="scheduler">Shares the tasks of a step between the suites (null: round-robin); its suites must be
     /// <paramref name="suites"/>' names, in order.</param>
+    /// <exception cref="ArgumentException"><see cref="AgentRlOptions.ExpertGuidance"/> is on and a suite has no scripted expert.</exception>
     public AgentRlTrainer(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
         Func<Trajectory, RewardBreakdown> reward, PolicyGradientTrainer trainer, AgentRlOptions options,
         AdvantageEstimator? advantages = null, NoiseCurriculum? curriculum = null, SuiteScheduler? scheduler = null)
@@ -113,7 +114,7 @@ public sealed class AgentRlTrainer
         _template = template;
         _trainer = trainer;
         Options = options;
-        if (options.ExpertGuidance) _guidance = new ExpertGuidance(model, tokenizer, template, options, _planner.SuitesByName);
+        if (options.ExpertGuidance) _guidance = ExpertGuidance.Create(model, tokenizer, template, options, _planner.SuitesByName);
     }
 
     /// <summary>The trainer's options.</summary>

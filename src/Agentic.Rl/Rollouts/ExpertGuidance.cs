@@ -22,6 +22,25 @@ internal sealed record GuidanceTrajectory(Trajectory Trajectory, bool Noisy);
 internal sealed class ExpertGuidance(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, AgentRlOptions options,
     IReadOnlyDictionary<string, ITaskSuite> suites)
 {
+    /// <summary>Creates the guidance after checking that every suite has a scripted expert.</summary>
+    /// <exception cref="ArgumentException">A suite's <see cref="ITaskSuite.CreateExpert"/> is not supported.</exception>
+    public static ExpertGuidance Create(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, AgentRlOptions options,
+        IReadOnlyDictionary<string, ITaskSuite> suites)
+    {
+        foreach (var (name, suite) in suites)
+        {
+            try
+            {
+                using var expert = suite.CreateExpert();
+            }
+            catch (NotSupportedException e)
+            {
+                throw new ArgumentException($"Expert guidance needs a scripted expert, and suite '{name}' has none.", nameof(options), e);
+            }
+        }
+        return new ExpertGuidance(model, tokenizer, template, options, suites);
+    }
+
     /// <summary>The guidance trajectories of each request (possibly none).</summary>
     public async Task<IReadOnlyList<GuidanceTrajectory>[]> RunAsync(IReadOnlyList<RolloutRequest> requests, CancellationToken cancellationToken)
     {

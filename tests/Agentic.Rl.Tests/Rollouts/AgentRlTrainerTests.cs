@@ -151,6 +151,19 @@ public sealed class AgentRlTrainerTests : IDisposable
         Assert.Equal(groups.Sum(g => g.Rollouts.Count + g.Guidance.Count), AgentRlTrainer.Samples(groups).Length);
     }
 
+    [Fact]
+    public void Expert_guidance_over_a_suite_without_an_expert_is_refused_up_front()
+    {
+        var tokenizer = ByteLevelTokenizer.CreateDefault();
+        using var model = NewModel();
+        using var policy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions(), new OpenGradientGate());
+        var reward = new CompositeReward((new OutcomeReward(), 1.0));
+        var error = Assert.Throws<ArgumentException>(() => new AgentRlTrainer(model, tokenizer, new ChatTemplate(tokenizer),
+            [new EchoSuite("echo1", withExpert: true), new EchoSuite("echo2")], t => reward.Compute(t), policy,
+            new AgentRlOptions { GroupSize = 2, MaxTokens = 120, ExpertGuidance = true }));
+        Assert.Contains("echo2", error.Message);
+    }
+
     [Theory]
     [InlineData(1e-5, true)]
     [InlineData(1.0, false)]
