@@ -2,7 +2,6 @@ using Agentic.Core.Agents;
 using Agentic.Training.Evaluation;
 using Agentic.Training.Tasks.LongContext;
 using Agentic.Training.Tasks.SearchQa;
-using Microsoft.Extensions.AI;
 
 namespace Agentic.Rl.Rewards;
 
@@ -72,8 +71,7 @@ public sealed class AnswerSimilarityReward : RewardShaper
     {
         if (_goldAnswer(trajectory.Task) is not { } gold) return 0;
         if (!_creditAfterFailure && NoiseAwareReward.HasUnretriedFailure(trajectory)) return 0;
-        var predicted = trajectory.Messages.Where(m => m.Role == ChatRole.Assistant)
-            .Select(m => AutoRefineFormat.Answer(m.Text ?? "")).LastOrDefault(a => a is not null);
+        var predicted = AssistantAnswers.Final(trajectory);
         return predicted is null ? 0 : Similarity(AnswerMetrics.Normalize(predicted), AnswerMetrics.Normalize(gold));
     }
 

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using Agentic.Core.Agents;
 using Agentic.Training.Evaluation;
 using Agentic.Training.Tasks.SearchQa;
-using Microsoft.Extensions.AI;
 
 namespace Agentic.Rl.Rewards;
 
@@ -82,7 +81,7 @@ public sealed class RetrievalReward : RewardShaper
         if (trajectory.Info.TryGetValue(_exactMatch ? "answer_em" : "answer_f1", out double reported)) answer = reported;
         else if (Gold() is { } g)
         {
-            var predicted = AssistantTexts(trajectory).Select(AutoRefineFormat.Answer).LastOrDefault(a => a is not null);
+            var predicted = AssistantAnswers.Final(trajectory);
             answer = _exactMatch ? AnswerMetrics.ExactMatch(predicted, g) : AnswerMetrics.F1(predicted, g);
         }
         else answer = 0;
@@ -92,14 +91,11 @@ public sealed class RetrievalReward : RewardShaper
         if (trajectory.Info.TryGetValue("gold_in_refine", out double inRefine)) goldInRefine = inRefine > 0;
         else if (Gold() is { } g && AnswerMetrics.Normalize(g) is { Length: > 0 } normalized)
         {
-            goldInRefine = AssistantTexts(trajectory)
+            goldInRefine = AssistantAnswers.Texts(trajectory)
                 .SelectMany(AutoRefineFormat.Refinements)
                 .Any(r => AnswerMetrics.Normalize(r).Contains(normalized, StringComparison.Ordinal));
         }
         else goldInRefine = false;
         return goldInRefine ? _refineCredit : 0;
     }
-
-    private static IEnumerable<string> AssistantTexts(Trajectory trajectory) =>
-        trajectory.Messages.Where(m => m.Role == ChatRole.Assistant).Select(m => m.Text ?? "");
 }

@@ -3,7 +3,6 @@ using Agentic.Core.Chat;
 using Agentic.Core.Tokenization;
 using Agentic.Rl.Modeling;
 using Agentic.Rl.Training;
-using Agentic.Training.Noise;
 
 namespace Agentic.Rl.Rollouts;
 
@@ -53,11 +52,7 @@ internal sealed class ExpertGuidance(MoeCausalLM model, ByteLevelTokenizer token
             foreach (bool noisy in new[] { false, true })
             {
                 int slot = Array.IndexOf(request.Noisy, noisy);
-                if (slot < 0) continue;
-                ulong seed = request.EpisodeSeeds[slot];
-                var environment = suite.CreateEnvironment();
-                if (noisy) environment = NoisyEnvironment.ForLevel(environment, request.NoiseLevel, seed);
-                episodes.Add((r, noisy, new AgentEpisode(environment, task, seed)));
+                if (slot >= 0) episodes.Add((r, noisy, RolloutEngine.Episode(suite, task, request, slot)));
             }
         }
 
@@ -76,8 +71,8 @@ internal sealed class ExpertGuidance(MoeCausalLM model, ByteLevelTokenizer token
             {
                 if (!runs[i].Success) continue;
                 var encoded = template.Encode(runs[i].Messages);
-                if (encoded.Count > budget || !encoded.LossMask.Contains(true)) continue;
                 int prompt = Array.IndexOf(encoded.LossMask, true);
+                if (encoded.Count > budget || prompt < 0) continue;
                 kept.Add((items[i].Request, items[i].Noisy, runs[i] with { TokenIds = encoded.Ids, LossMask = encoded.LossMask, LogProbs = new float[encoded.Count], PromptLength = prompt }));
             }
         }

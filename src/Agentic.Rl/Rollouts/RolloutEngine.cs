@@ -14,6 +14,15 @@ internal static class RolloutEngine
     /// <summary>The task of a request (deterministic in its <see cref="RolloutRequest.TaskSeed"/>).</summary>
     public static AgentTask SampleTask(ITaskSuite suite, RolloutRequest request) => suite.SampleTraining(new DeterministicRandom(request.TaskSeed), 1)[0];
 
+    /// <summary>The episode of rollout <paramref name="slot"/> of a request: its seed, and its noise if it is noisy.</summary>
+    public static AgentEpisode Episode(ITaskSuite suite, AgentTask task, RolloutRequest request, int slot)
+    {
+        ulong seed = request.EpisodeSeeds[slot];
+        var environment = suite.CreateEnvironment();
+        if (request.Noisy[slot]) environment = NoisyEnvironment.ForLevel(environment, request.NoiseLevel, seed);
+        return new AgentEpisode(environment, task, seed);
+    }
+
     /// <summary>Runs all rollouts of <paramref name="requests"/> in one batch; returns the trajectories per request.</summary>
     public static async Task<IReadOnlyList<Trajectory>[]> RunAsync(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template,
         IReadOnlyDictionary<string, ITaskSuite> suites, AgentRlOptions options, IReadOnlyList<RolloutRequest> requests, ulong samplerSeed,
@@ -25,13 +34,7 @@ internal static class RolloutEngine
             request.Validate();
             if (!suites.TryGetValue(request.Suite, out var suite)) throw new ArgumentException($"Unknown suite '{request.Suite}' in rollout request {request.Id}.");
             var task = SampleTask(suite, request);
-            for (int i = 0; i < request.GroupSize; i++)
-            {
-                ulong seed = request.EpisodeSeeds[i];
-                var environment = suite.CreateEnvironment();
-                if (request.Noisy[i]) environment = NoisyEnvironment.ForLevel(environment, request.NoiseLevel, seed);
-                episodes.Add(new AgentEpisode(environment, task, seed));
-            }
+            for (int i = 0; i < request.GroupSize; i++) episodes.Add(Episode(suite, task, request, i));
         }
 
         var loop = new AgentLoop(new PolicyGenerator(model, tokenizer.EndOfTextId), template, tokenizer, new AgentLoopOptions
