@@ -45,6 +45,7 @@ public sealed class TrainCommandTests : IDisposable
             double delta = suite.GetProperty("rl").GetProperty(condition).GetDouble() - suite.GetProperty("sft").GetProperty(condition).GetDouble();
             Assert.InRange(delta, ci[0] - 1e-9, ci[1] + 1e-9);
         }
+        Assert.Contains("30% under Medium tool noise", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(output, "report.md")));
         Assert.True(new FileInfo(Path.Combine(output, "plot.png")).Length > 1000);
         var metrics = File.ReadAllLines(Path.Combine(output, "metrics.jsonl"));
@@ -83,7 +84,7 @@ public sealed class TrainCommandTests : IDisposable
     public void Experiment_noise_compares_clean_and_noise_trained_policies()
     {
         var json = Path.Combine(_root, "noise.json");
-        Assert.Equal(0, Run(["experiment", "noise", "--out", Path.Combine(_root, "noise"), .. s_tiny, "--json", json]));
+        Assert.Equal(0, Run(["experiment", "noise", "--out", Path.Combine(_root, "noise"), .. s_tiny, "--noisy-demos", "0", "--json", json]));
         var figures = ReadJson(json);
         foreach (var arm in new[] { "sft", "clean_trained", "noise_trained" })
         {

@@ -15,6 +15,7 @@ internal sealed class TrainOptions
     public Option<string> Suites { get; } = new("--suites") { Description = "Comma-separated suites to train on", DefaultValueFactory = _ => string.Join(",", s_defaults.Suites) };
     public Option<SuiteScale> Scale { get; } = new("--scale") { Description = "Suite size preset", DefaultValueFactory = _ => s_defaults.Scale };
     public Option<int> Demos { get; } = new("--demos") { Description = "Expert demonstrations per suite for the SFT warm start", DefaultValueFactory = _ => s_defaults.DemonstrationsPerSuite };
+    public Option<double> NoisyDemos { get; } = new("--noisy-demos") { Description = "Share of the demonstrations played under tool noise (0 = clean warm start: robustness is left to RL, as in NoisyAgent)", DefaultValueFactory = _ => s_defaults.NoisyDemonstrationFraction };
     public Option<bool> DemoUserNoise { get; } = new("--demo-user-noise") { Description = "User noise (not only tool noise) on the noisy share of the demonstrations", DefaultValueFactory = _ => s_defaults.DemonstrationUserNoise };
     public Option<bool> PreviousTokenEmbedding { get; } = new("--previous-token-embedding") { Description = "Give the policy a previous-token embedding (a token-shift prior for copying)", DefaultValueFactory = _ => s_defaults.PreviousTokenEmbedding };
     public Option<int> SftSteps { get; } = new("--sft-steps") { Description = "SFT optimizer steps", DefaultValueFactory = _ => s_defaults.SftSteps };
@@ -53,7 +54,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -64,6 +65,7 @@ internal sealed class TrainOptions
         Suites = [.. parse.GetValue(Suites)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
         Scale = parse.GetValue(Scale),
         DemonstrationsPerSuite = parse.GetValue(Demos),
+        NoisyDemonstrationFraction = parse.GetValue(NoisyDemos),
         DemonstrationUserNoise = parse.GetValue(DemoUserNoise),
         PreviousTokenEmbedding = parse.GetValue(PreviousTokenEmbedding),
         SftBatchSize = parse.GetValue(SftBatch),

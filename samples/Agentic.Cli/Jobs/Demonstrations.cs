@@ -11,6 +11,7 @@ internal static class Demonstrations
     public static async Task<IReadOnlyList<Trajectory>> CollectAsync(ITaskSuite suite, int count, double noisyFraction, NoiseLevel noise, ulong seed, CancellationToken cancellationToken,
         bool userNoise = false)
     {
+        if (!(noisyFraction is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(noisyFraction), noisyFraction, "The noisy share of the demonstrations must be between 0 and 1.");
         var random = new DeterministicRandom(seed);
         var tasks = suite.SampleTraining(random, count);
         int noisyCount = noise == NoiseLevel.None ? 0 : (int)Math.Round(count * noisyFraction);

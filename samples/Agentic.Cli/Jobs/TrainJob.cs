@@ -209,7 +209,7 @@ internal static class TrainJob
         ["rl_steps"] = s.RlSteps.ToString(), ["group_size"] = s.GroupSize.ToString(), ["tasks_per_step"] = s.TasksPerStep.ToString(),
         ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" + (s.SharedSeeds ? ", one noise seed per group" : ", a noise seed per rollout") : "off",
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
-        ["warm_start"] = $"{s.DemonstrationsPerSuite} demonstrations per suite" + (s.PreviousTokenEmbedding ? ", previous-token embedding" : ""),
+        ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokenEmbedding ? ", previous-token embedding" : ""),
         ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, top-p {s.RolloutTopP}, learning rate {s.RlLearningRate}"),
         ["expert_guidance"] = s.ExpertGuidance ? "on (one scripted-expert rollout per subgroup, LUFFY)" : "off",
         ["answer_similarity"] = s.AnswerSimilarity == 0 ? "off" : s.AnswerSimilarity.ToString(System.Globalization.CultureInfo.InvariantCulture),
