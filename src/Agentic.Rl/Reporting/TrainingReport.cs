@@ -60,10 +60,11 @@ public static class TrainingReport
             json.WriteEndObject();
 
             // The paired intervals of RL minus SFT sit beside "suites", whose shape is fixed by the issue.
-            if (data.Suites.Any(x => x.CleanDeltaCi is not null || x.NoisyDeltaCi is not null))
+            var paired = data.Suites.Where(x => x.CleanDeltaCi is not null || x.NoisyDeltaCi is not null).ToArray();
+            if (paired.Length > 0)
             {
                 json.WriteStartObject("delta_ci");
-                foreach (var suite in data.Suites.Where(x => x.CleanDeltaCi is not null || x.NoisyDeltaCi is not null))
+                foreach (var suite in paired)
                 {
                     json.WriteStartObject(suite.Suite);
                     WriteInterval(json, "clean", suite.CleanDeltaCi);

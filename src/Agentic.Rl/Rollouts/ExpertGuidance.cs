@@ -65,7 +65,8 @@ internal sealed class ExpertGuidance(MoeCausalLM model, ByteLevelTokenizer token
         foreach (var bySuite in episodes.GroupBy(e => requests[e.Request].Suite))
         {
             var items = bySuite.ToArray();
-            var loop = new AgentLoop(suites[bySuite.Key].CreateExpert(), new AgentLoopOptions { MaxTurns = options.MaxTurns, ToolTimeout = options.ToolTimeout });
+            using var expert = suites[bySuite.Key].CreateExpert();
+            var loop = new AgentLoop(expert, new AgentLoopOptions { MaxTurns = options.MaxTurns, ToolTimeout = options.ToolTimeout });
             var runs = await loop.RunAsync([.. items.Select(e => e.Episode)], cancellationToken).ConfigureAwait(false);
             for (int i = 0; i < items.Length; i++)
             {
