@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Agentic.Cli.Jobs;
 using Agentic.Rl.Losses;
+using Agentic.Rl.Rollouts;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks;
 
@@ -31,6 +32,8 @@ internal sealed class TrainOptions
     public Option<double> Temperature { get; } = new("--temperature") { Description = "Sampling temperature of the RL rollouts (the loss uses the same)", DefaultValueFactory = _ => s_defaults.RolloutTemperature };
     public Option<double> AnswerSimilarity { get; } = new("--answer-similarity") { Description = "Weight of the near-miss partial credit (character similarity of the answer to the gold answer; 0 = off)", DefaultValueFactory = _ => s_defaults.AnswerSimilarity };
     public Option<bool> ExpertGuidance { get; } = new("--expert-guidance") { Description = "Off-policy guidance: the suite's scripted expert adds one rollout to each RL subgroup (LUFFY)", DefaultValueFactory = _ => s_defaults.ExpertGuidance };
+    public Option<CreditAssignment> Credit { get; } = new("--credit") { Description = "How a rollout's advantage is spread over its tokens: Episode (GRPO) or PrefixTree (where the group's rollouts branch)", DefaultValueFactory = _ => s_defaults.Credit };
+    public Option<bool> BalanceRouters { get; } = new("--balance-routers") { Description = "Keep moving the MoE router bias toward uniform load during RL (false: frozen where SFT left it)", DefaultValueFactory = _ => s_defaults.BalanceRouters };
     public Option<double> TopP { get; } = new("--top-p") { Description = "Nucleus truncation of the RL rollout sampler (1 = off; below 1 drops rare slip tokens)", DefaultValueFactory = _ => s_defaults.RolloutTopP };
     public Option<bool> Noise { get; } = new("--noise") { Description = "Noise curriculum during RL (false: clean rollouts only)", DefaultValueFactory = _ => s_defaults.Noise };
     public Option<NoiseLevel> MaxNoise { get; } = new("--max-noise") { Description = "Highest level the noise curriculum reaches", DefaultValueFactory = _ => s_defaults.MaxNoise };
@@ -54,7 +57,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -80,6 +83,8 @@ internal sealed class TrainOptions
         Aggregation = parse.GetValue(Aggregation),
         RolloutTemperature = parse.GetValue(Temperature),
         RolloutTopP = parse.GetValue(TopP),
+        Credit = parse.GetValue(Credit),
+        BalanceRouters = parse.GetValue(BalanceRouters),
         AnswerSimilarity = parse.GetValue(AnswerSimilarity),
         ExpertGuidance = parse.GetValue(ExpertGuidance),
         Noise = parse.GetValue(Noise),

@@ -32,6 +32,10 @@ internal sealed record RlPhaseSettings
     public double Temperature { get; init; } = 1.0;
     /// <summary>Nucleus truncation of the rollout sampler (1 = off); the log-probabilities stay the full distribution's.</summary>
     public double TopP { get; init; } = 1.0;
+    /// <summary>How a rollout's advantage is spread over its tokens.</summary>
+    public CreditAssignment Credit { get; init; } = CreditAssignment.Episode;
+    /// <summary>Whether RL updates keep balancing the MoE router bias.</summary>
+    public bool BalanceRouters { get; init; } = true;
 
     /// <summary>Off-policy guidance by the suites' scripted experts (LUFFY).</summary>
     public bool ExpertGuidance { get; init; }
@@ -84,13 +88,13 @@ internal static class RlPhase
         using var policyTrainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId,
             new PolicyGradientOptions
             {
-                LearningRate = p.LearningRate, MaxReuse = p.MaxReuse, MicroBatchSize = 8, Temperature = p.Temperature,
+                LearningRate = p.LearningRate, MaxReuse = p.MaxReuse, MicroBatchSize = 8, Temperature = p.Temperature, BalanceRouters = p.BalanceRouters,
                 Loss = new PolicyLossOptions { Aggregation = p.Aggregation },
             }, gate);
         var curriculum = p.Noise
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
-        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
+        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
         Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
         var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
         await using var rl = p.Async
@@ -184,6 +188,11 @@ internal static class RlPhase
         extra["logprob_mismatch_max"] = step.Update.MaxLogProbMismatch;
         extra["importance_weight_mean"] = step.Update.MeanImportanceWeight;
         extra["policy_tokens"] = step.Rollouts.Average(r => r.Trajectory.LossMask.Count(m => m));
+        // Token-level credit: the share of the trained policy tokens that carry a non-zero advantage.
+        var credited = step.Groups.Where(g => !g.Dropped).SelectMany(g => g.Rollouts).Where(r => r.TokenAdvantages is not null).ToArray();
+        if (credited.Length > 0)
+            extra["credited_token_share"] = credited.Sum(r => r.TokenAdvantages!.Where((a, t) => a != 0 && r.Trajectory.LossMask[t]).Count())
+                / (double)Math.Max(1, credited.Sum(r => r.Trajectory.LossMask.Count(m => m)));
         foreach (var g in step.Groups.GroupBy(g => g.Suite)) extra[$"success.{g.Key}"] = g.SelectMany(x => x.Rollouts).Average(r => r.Trajectory.Success ? 1.0 : 0.0);
         return new RlStepMetrics
         {

@@ -174,6 +174,12 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
         foreach (var layer in layers) layer.Moe.UpdateRouterBias();
     }
 
+    /// <summary>Forgets the expert load counted in training since the last bias update, leaving the router bias where it is.</summary>
+    public void DiscardPendingRouterLoad()
+    {
+        foreach (var layer in layers) layer.Moe.DiscardPendingLoad();
+    }
+
     /// <summary>Routing statistics accumulated since the last <see cref="ResetRoutingStatistics"/>.</summary>
     public RoutingStatistics GetRoutingStatistics() =>
         new(Config.NumExperts, Config.NumZeroExperts, layers.Select(l => l.Moe.TokensPerExpert).ToArray());

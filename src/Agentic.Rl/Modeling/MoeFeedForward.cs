@@ -131,6 +131,9 @@ public sealed class MoeFeedForward : nn.Module<Tensor, Tensor>
         _counters.SinceUpdate.zero_();
     }
 
+    /// <summary>Forgets the assignments counted since the last bias update without moving the bias.</summary>
+    internal void DiscardPendingLoad() => _counters.SinceUpdate.zero_();
+
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {

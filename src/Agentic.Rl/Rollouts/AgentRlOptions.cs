@@ -2,6 +2,16 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Agentic.Rl.Rollouts;
 
+/// <summary>How the advantage of a rollout is spread over its tokens.</summary>
+public enum CreditAssignment
+{
+    /// <summary>The episode's advantage on every policy token (GRPO).</summary>
+    Episode,
+
+    /// <summary>Token-level credit from the prefix tree of the group's rollouts (<see cref="Advantages.PrefixTreeCredit"/>).</summary>
+    PrefixTree,
+}
+
 /// <summary>Options of <see cref="AgentRlTrainer"/>.</summary>
 public sealed class AgentRlOptions
 {
@@ -58,6 +68,14 @@ public sealed class AgentRlOptions
     /// the scheduler see only the policy's rollouts. Default off.
     /// </summary>
     public bool ExpertGuidance { get; set; }
+
+    /// <summary>
+    /// How a rollout's advantage is spread over its tokens: <see cref="CreditAssignment.Episode"/> (GRPO: the episode's
+    /// advantage on every policy token) or <see cref="CreditAssignment.PrefixTree"/> (each token gets the change in the
+    /// mean reward of the group's rollouts that share its prefix, see <see cref="Advantages.PrefixTreeCredit"/>).
+    /// Default <see cref="CreditAssignment.Episode"/>.
+    /// </summary>
+    public CreditAssignment Credit { get; set; } = CreditAssignment.Episode;
 
     /// <summary>Seed of task sampling, episode seeds and noise seeds.</summary>
     public ulong Seed { get; set; } = 1;

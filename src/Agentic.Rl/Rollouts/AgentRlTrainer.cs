@@ -193,7 +193,7 @@ public sealed class AgentRlTrainer
     /// <summary>The policy samples of the groups dynamic sampling kept.</summary>
     internal static PolicySample[] Samples(IEnumerable<RolloutGroup> groups) =>
         groups.Where(g => !g.Dropped).SelectMany(g => g.Rollouts.Concat(g.Guidance))
-            .Select(r => new PolicySample(r.Trajectory.TokenIds, r.Trajectory.LossMask, r.Trajectory.LogProbs, r.Advantage))
+            .Select(r => new PolicySample(r.Trajectory.TokenIds, r.Trajectory.LossMask, r.Trajectory.LogProbs, r.Advantage) { TokenAdvantages = r.TokenAdvantages })
             .ToArray();
 
     internal static AgentRlState CaptureState(RolloutPlanner planner, PolicyGradientTrainer trainer, int step)

@@ -8,7 +8,14 @@ namespace Agentic.Rl.Rollouts;
 /// <param name="Noisy">Whether noise was injected into this rollout's environment.</param>
 /// <param name="Reward">The shaped reward and its components.</param>
 /// <param name="Advantage">The advantage computed within the group (and subgroup).</param>
-public sealed record Rollout(Trajectory Trajectory, bool Noisy, RewardBreakdown Reward, double Advantage);
+public sealed record Rollout(Trajectory Trajectory, bool Noisy, RewardBreakdown Reward, double Advantage)
+{
+    /// <summary>
+    /// Per-token advantages (index <c>t</c> is token <c>t</c> of <see cref="Agentic.Core.Agents.Trajectory.TokenIds"/>) when the
+    /// trainer assigns token-level credit (<see cref="AgentRlOptions.Credit"/>); null when <see cref="Advantage"/> covers every token.
+    /// </summary>
+    public float[]? TokenAdvantages { get; init; }
+}
 
 /// <summary>The rollouts of one task.</summary>
 /// <param name="Suite">The suite the task came from.</param>

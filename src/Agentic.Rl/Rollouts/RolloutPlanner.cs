@@ -17,6 +17,7 @@ internal sealed class RolloutPlanner
     private readonly AgentRlOptions _options;
     private readonly Func<Trajectory, RewardBreakdown> _reward;
     private readonly AdvantageEstimator _advantages;
+    private readonly PrefixTreeCredit _treeCredit = new();
     private int _nextSuite;
 
     public RolloutPlanner(IReadOnlyList<ITaskSuite> suites, AgentRlOptions options, Func<Trajectory, RewardBreakdown> reward,
@@ -88,7 +89,10 @@ internal sealed class RolloutPlanner
         var advantages = _advantages.Estimate(grouped);
         bool dropped = _options.DynamicSampling && advantages.All(a => a == 0);
         for (int i = 0; i < runs.Count; i++) Curriculum?.Record(request.Noisy[i], runs[i].Success);
-        var rollouts = all.Select((x, i) => new Rollout(x.Trajectory, x.Noisy, rewards[i], advantages[i])).ToArray();
+        var tokens = _options.Credit == CreditAssignment.PrefixTree && !dropped
+            ? _treeCredit.Estimate([.. all.Select(x => x.Trajectory.TokenIds)], grouped, advantages)
+            : null;
+        var rollouts = all.Select((x, i) => new Rollout(x.Trajectory, x.Noisy, rewards[i], advantages[i]) { TokenAdvantages = tokens?[i] }).ToArray();
         return new RolloutGroup(suite.Suite, runs[0].Task, rollouts[..runs.Count], dropped)
         {
             Guidance = rollouts[runs.Count..],

@@ -18,6 +18,14 @@ public enum OldLogProbSource
 /// <summary>Options of <see cref="PolicyGradientTrainer"/>.</summary>
 public sealed class PolicyGradientOptions
 {
+    /// <summary>
+    /// Whether each optimizer step also moves the MoE router bias toward uniform expert load (the auxiliary-loss-free
+    /// balancing SFT uses). Off, the bias stays where the warm start left it and the policy changes by the reward alone:
+    /// the load of RL batches (whole episodes, padded to the longest of a micro-batch) is not the load the bias was
+    /// balanced on, and a bias step of 1e-3 per update drifts the routing by as much as the scores differ. Default on.
+    /// </summary>
+    public bool BalanceRouters { get; set; } = true;
+
     /// <summary>Learning rate of AdamW after the warmup. Default 3e-4.</summary>
     [Range(1e-8, 1.0)] public double LearningRate { get; set; } = 3e-4;
 

@@ -113,7 +113,9 @@ public sealed class PolicyGradientTrainer : IDisposable, Checkpoints.ITrainerSta
     {
         ArgumentNullException.ThrowIfNull(samples);
         foreach (var s in samples) s.Validate();
-        var batch = samples.Where(s => s.LossTokens > 0).ToArray();
+        // Shortest first, so each micro-batch pads to a similar length: less padding computed (and routed) for nothing.
+        // The loss is normalised over the whole batch, so the order changes no figure.
+        var batch = samples.Where(s => s.LossTokens > 0).OrderBy(s => s.TokenIds.Length).ToArray();
         long lossTokens = batch.Sum(s => (long)s.LossTokens);
         if (batch.Length == 0) return new PolicyGradientResult([], samples.Count, 0, 0, 1);
 
@@ -223,7 +225,8 @@ public sealed class PolicyGradientTrainer : IDisposable, Checkpoints.ITrainerSta
             double lr = CurrentLearningRate;
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
             _optimizer.step();
-            _model.UpdateRouterBias();
+            if (Options.BalanceRouters) _model.UpdateRouterBias();
+            else _model.DiscardPendingRouterLoad();
             StepCount++;
         }
         double n = lossTokens;
@@ -328,8 +331,8 @@ public sealed class PolicyGradientTrainer : IDisposable, Checkpoints.ITrainerSta
                 {
                     int k = b * positions + t;
                     counts[k] = tokens;
-                    advantages[k] = (float)s.Advantage;
                     if (t >= n) continue;
+                    advantages[k] = (float)s.AdvantageAt(t + 1);
                     inputs[k] = s.TokenIds[t];
                     targets[k] = s.TokenIds[t + 1];
                     mask[k] = s.LossMask[t + 1] ? 1f : 0f;

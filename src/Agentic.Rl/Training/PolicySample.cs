@@ -11,6 +11,16 @@ namespace Agentic.Rl.Training;
 /// <param name="Advantage">The sequence's advantage.</param>
 public sealed record PolicySample(int[] TokenIds, bool[] LossMask, float[] LogProbs, double Advantage)
 {
+    /// <summary>
+    /// Optional per-token advantages (index <c>t</c> is token <c>t</c>; same length as <see cref="TokenIds"/>) that
+    /// replace <see cref="Advantage"/> on each token, for token-level credit such as <see cref="Advantages.PrefixTreeCredit"/>.
+    /// Null: <see cref="Advantage"/> on every token.
+    /// </summary>
+    public float[]? TokenAdvantages { get; init; }
+
+    /// <summary>The advantage of token <paramref name="t"/>.</summary>
+    public double AdvantageAt(int t) => TokenAdvantages is { } a ? a[t] : Advantage;
+
     /// <summary>Number of tokens that carry loss.</summary>
     public int LossTokens => LossMask.Count(m => m);
 
@@ -23,5 +33,13 @@ public sealed record PolicySample(int[] TokenIds, bool[] LossMask, float[] LogPr
         if (TokenIds.Length < 2) throw new ArgumentException("A policy sample needs at least two tokens.");
         if (LossMask[0]) throw new ArgumentException("The first token cannot carry loss (nothing predicts it).");
         if (!double.IsFinite(Advantage)) throw new ArgumentException($"The advantage is not finite ({Advantage}).");
+        if (TokenAdvantages is { } tokens)
+        {
+            if (tokens.Length != TokenIds.Length) throw new ArgumentException($"Token advantages ({tokens.Length}) and token ids ({TokenIds.Length}) differ in length.");
+            for (int t = 0; t < tokens.Length; t++)
+            {
+                if (!float.IsFinite(tokens[t])) throw new ArgumentException($"The advantage of token {t} is not finite ({tokens[t]}).");
+            }
+        }
     }
 }

@@ -192,6 +192,38 @@ public sealed class AgentRlTrainerTests : IDisposable
     }
 
     [Fact]
+    public async Task Prefix_tree_credit_gives_each_rollout_token_advantages_that_add_up_to_its_episode_advantage()
+    {
+        var tokenizer = ByteLevelTokenizer.CreateDefault();
+        using var model = NewModel();
+        using var policy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = 1e-3 }, new OpenGradientGate());
+        // A reward that differs between the random policy's rollouts: the last byte it wrote, odd or even.
+        RewardBreakdown Parity(Trajectory t)
+        {
+            int last = t.TokenIds.Where((_, i) => t.LossMask[i]).DefaultIfEmpty(0).Last();
+            return new RewardBreakdown(last % 2, new Dictionary<string, double>());
+        }
+        var trainer = new AgentRlTrainer(model, tokenizer, new ChatTemplate(tokenizer), [new EchoSuite("echo1")], Parity, policy,
+            new AgentRlOptions { GroupSize = 6, TasksPerStep = 3, MaxTurns = 1, MaxNewTokensPerTurn = 4, MaxTokens = 120, Seed = 5, Credit = CreditAssignment.PrefixTree });
+
+        var groups = await trainer.RolloutAsync();
+
+        Assert.Contains(groups, g => !g.Dropped);
+        foreach (var r in groups.Where(g => !g.Dropped).SelectMany(g => g.Rollouts))
+        {
+            var tokens = Assert.IsType<float[]>(r.TokenAdvantages);
+            Assert.Equal(r.Trajectory.TokenIds.Length, tokens.Length);
+            Assert.Equal(r.Advantage, tokens.Sum(a => (double)a), 4);
+            // The prompt is the task's, the same for the whole group: no credit there.
+            Assert.All(tokens.Take(r.Trajectory.PromptLength), a => Assert.Equal(0f, a));
+        }
+        Assert.All(groups.Where(g => g.Dropped).SelectMany(g => g.Rollouts), r => Assert.Null(r.TokenAdvantages));
+        var samples = AgentRlTrainer.Samples(groups);
+        Assert.All(samples, s => Assert.NotNull(s.TokenAdvantages));
+        Assert.NotEmpty(trainer.PolicyTrainer.Train(samples).Updates);
+    }
+
+    [Fact]
     public void A_top_p_outside_zero_to_one_is_rejected()
     {
         Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => new AgentRlOptions { TopP = 0 }.Validate());

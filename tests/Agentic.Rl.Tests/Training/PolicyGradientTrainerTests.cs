@@ -199,5 +199,63 @@ public class PolicyGradientTrainerTests
         Assert.Throws<ArgumentException>(() => trainer.Train([new PolicySample([1, 2], [true, true], [0, 0], 1)]));
         Assert.Throws<ArgumentException>(() => trainer.Train([new PolicySample([1, 2], [false, true], [0, 0], double.NaN)]));
         Assert.Empty(trainer.Train([new PolicySample([1, 2], [false, false], [0, 0], 1)]).Updates);
+        Assert.Throws<ArgumentException>(() => trainer.Train([new PolicySample([1, 2], [false, true], [0, 0], 1) { TokenAdvantages = [0] }]));
+        Assert.Throws<ArgumentException>(() => trainer.Train([new PolicySample([1, 2], [false, true], [0, 0], 1) { TokenAdvantages = [0, float.NaN] }]));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Router_balancing_during_policy_updates_can_be_frozen(bool balance)
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 13);
+        var generator = new PolicyGenerator(model, padTokenId: 0);
+        using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { LearningRate = 1e-3, BalanceRouters = balance }, new OpenGradientGate());
+        float[] Bias() => [.. model.named_buffers().Where(b => b.name.EndsWith("router_bias")).SelectMany(b => b.buffer.data<float>().ToArray())];
+        var before = Bias();
+        trainer.Train([MultiTurnSample(generator, [1, 2, 3], [7, 8], 60, 1), MultiTurnSample(generator, [1, 2, 3], [7, 8], 70, -1)]);
+        if (balance) Assert.NotEqual(before, Bias());
+        else Assert.Equal(before, Bias());
+    }
+
+    [Fact]
+    public void The_order_of_the_samples_in_a_batch_does_not_change_the_update()
+    {
+        float[] TrainedWeights(bool reversed)
+        {
+            using var model = new MoeCausalLM(TinyModels.Config(), seed: 14);
+            var generator = new PolicyGenerator(model, padTokenId: 0);
+            using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { LearningRate = 1e-2, WarmupUpdates = 0, MicroBatchSize = 2 }, new OpenGradientGate());
+            // Prompts of different lengths, so micro-batches of two pad differently in either order.
+            var samples = new[] { MultiTurnSample(generator, [1, 2, 3, 4, 5, 6, 7], [7, 8], 80, 1), MultiTurnSample(generator, [1, 2], [7, 8], 81, -1),
+                MultiTurnSample(generator, [1, 2, 3, 4], [7, 8], 82, 0.5) };
+            Assert.Equal(3, samples.Select(s => s.TokenIds.Length).Distinct().Count());
+            trainer.Train(reversed ? [.. samples.Reverse()] : samples);
+            return Weights(model);
+        }
+
+        Assert.Equal(TrainedWeights(false), TrainedWeights(true));
+    }
+
+    [Fact]
+    public void Token_advantages_replace_the_sequence_advantage_token_by_token()
+    {
+        float[] TrainedWeights(Func<PolicySample, PolicySample> shape)
+        {
+            using var model = new MoeCausalLM(TinyModels.Config(), seed: 12);
+            var generator = new PolicyGenerator(model, padTokenId: 0);
+            using var trainer = new PolicyGradientTrainer(model, 0, new PolicyGradientOptions { LearningRate = 1e-2, WarmupUpdates = 0 }, new OpenGradientGate());
+            var samples = new[] { MultiTurnSample(generator, [1, 2, 3], [7, 8], 40, 1.5), MultiTurnSample(generator, [1, 2, 3], [7, 8], 50, -0.5) };
+            trainer.Train([.. samples.Select(shape)]);
+            return Weights(model);
+        }
+
+        var sequence = TrainedWeights(s => s);
+        // The same advantage written on every token trains exactly like the sequence's advantage.
+        var broadcast = TrainedWeights(s => s with { Advantage = 0, TokenAdvantages = [.. s.TokenIds.Select(_ => (float)s.Advantage)] });
+        Assert.Equal(sequence, broadcast);
+        // Other token advantages train differently.
+        var varied = TrainedWeights(s => s with { TokenAdvantages = [.. s.TokenIds.Select((_, t) => t % 2 == 0 ? (float)s.Advantage : 0f)] });
+        Assert.NotEqual(sequence, varied);
     }
 }
