@@ -58,16 +58,17 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(1, ReadJson(evalJson).GetProperty("episodes").GetInt32());
 
         // RL can start from a checkpoint instead of a warm start, with another loss aggregation and rollout temperature,
-        // expert guidance, the near-miss reward term, prefix-tree credit and frozen router balancing.
+        // expert guidance, the near-miss reward term, prefix-tree credit, frozen router balancing and task replay.
         var again = Path.Combine(_root, "again");
         Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), "--aggregation", "SequenceMean", "--temperature", "0.8",
-            "--expert-guidance", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", .. s_tiny]));
+            "--expert-guidance", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", .. s_tiny]));
         var settings = ReadJson(Path.Combine(again, "report.json")).GetProperty("config");
         var config = settings.GetProperty("policy_loss").GetString();
         Assert.Contains("SequenceMean", config, StringComparison.Ordinal);
         Assert.Contains("0.8", config, StringComparison.Ordinal);
         Assert.Contains("prefix-tree credit", config, StringComparison.Ordinal);
         Assert.Contains("router bias frozen", config, StringComparison.Ordinal);
+        Assert.StartsWith("50%", settings.GetProperty("task_replay").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("on", settings.GetProperty("expert_guidance").GetString(), StringComparison.Ordinal);
         Assert.Equal("0.5", settings.GetProperty("answer_similarity").GetString());
         var rlLines = File.ReadLines(Path.Combine(again, "metrics.jsonl")).Where(l => l.Contains("\"rl\"", StringComparison.Ordinal)).ToArray();

@@ -34,6 +34,7 @@ internal sealed class TrainOptions
     public Option<bool> ExpertGuidance { get; } = new("--expert-guidance") { Description = "Off-policy guidance: the suite's scripted expert adds one rollout to each RL subgroup (LUFFY)", DefaultValueFactory = _ => s_defaults.ExpertGuidance };
     public Option<CreditAssignment> Credit { get; } = new("--credit") { Description = "How a rollout's advantage is spread over its tokens: Episode (GRPO) or PrefixTree (where the group's rollouts branch)", DefaultValueFactory = _ => s_defaults.Credit };
     public Option<bool> BalanceRouters { get; } = new("--balance-routers") { Description = "Keep moving the MoE router bias toward uniform load during RL (false: frozen where SFT left it)", DefaultValueFactory = _ => s_defaults.BalanceRouters };
+    public Option<double> Replay { get; } = new("--replay") { Description = "Chance that an RL group replays a partly solved training task instead of a new one (0 = off)", DefaultValueFactory = _ => s_defaults.ReplayFraction };
     public Option<double> TopP { get; } = new("--top-p") { Description = "Nucleus truncation of the RL rollout sampler (1 = off; below 1 drops rare slip tokens)", DefaultValueFactory = _ => s_defaults.RolloutTopP };
     public Option<bool> Noise { get; } = new("--noise") { Description = "Noise curriculum during RL (false: clean rollouts only)", DefaultValueFactory = _ => s_defaults.Noise };
     public Option<NoiseLevel> MaxNoise { get; } = new("--max-noise") { Description = "Highest level the noise curriculum reaches", DefaultValueFactory = _ => s_defaults.MaxNoise };
@@ -57,7 +58,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, EvalEpisodes, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -85,6 +86,7 @@ internal sealed class TrainOptions
         RolloutTopP = parse.GetValue(TopP),
         Credit = parse.GetValue(Credit),
         BalanceRouters = parse.GetValue(BalanceRouters),
+        ReplayFraction = parse.GetValue(Replay),
         AnswerSimilarity = parse.GetValue(AnswerSimilarity),
         ExpertGuidance = parse.GetValue(ExpertGuidance),
         Noise = parse.GetValue(Noise),

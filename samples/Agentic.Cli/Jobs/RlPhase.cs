@@ -36,6 +36,8 @@ internal sealed record RlPhaseSettings
     public CreditAssignment Credit { get; init; } = CreditAssignment.Episode;
     /// <summary>Whether RL updates keep balancing the MoE router bias.</summary>
     public bool BalanceRouters { get; init; } = true;
+    /// <summary>Chance that a group replays a partly solved task.</summary>
+    public double ReplayFraction { get; init; }
 
     /// <summary>Off-policy guidance by the suites' scripted experts (LUFFY).</summary>
     public bool ExpertGuidance { get; init; }
@@ -94,7 +96,7 @@ internal static class RlPhase
         var curriculum = p.Noise
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
-        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
+        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, ReplayFraction = p.ReplayFraction, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
         Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
         var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
         await using var rl = p.Async

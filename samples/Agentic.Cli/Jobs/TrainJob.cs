@@ -35,6 +35,7 @@ internal sealed record TrainSettings
     public double RolloutTopP { get; init; } = 1.0;
     public CreditAssignment Credit { get; init; } = CreditAssignment.Episode;
     public bool BalanceRouters { get; init; } = true;
+    public double ReplayFraction { get; init; }
 
     /// <summary>Off-policy guidance by the suites' scripted experts in the RL groups.</summary>
     public bool ExpertGuidance { get; init; }
@@ -67,7 +68,7 @@ internal sealed record TrainSettings
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
-        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, BalanceRouters = BalanceRouters, AnswerSimilarity = AnswerSimilarity, ExpertGuidance = ExpertGuidance,
+        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, AnswerSimilarity = AnswerSimilarity, ExpertGuidance = ExpertGuidance,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, SharedSeeds = SharedSeeds, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
@@ -214,6 +215,7 @@ internal static class TrainJob
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
         ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokenEmbedding ? ", previous-token embedding" : ""),
         ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, top-p {s.RolloutTopP}, learning rate {s.RlLearningRate}, {(s.Credit == CreditAssignment.PrefixTree ? "prefix-tree" : "episode")} credit, router bias {(s.BalanceRouters ? "balanced" : "frozen")}"),
+        ["task_replay"] = s.ReplayFraction == 0 ? "off" : FormattableString.Invariant($"{s.ReplayFraction * 100:0.#}% of groups replay a partly solved task"),
         ["expert_guidance"] = s.ExpertGuidance ? "on (one scripted-expert rollout per subgroup, LUFFY)" : "off",
         ["answer_similarity"] = s.AnswerSimilarity == 0 ? "off" : s.AnswerSimilarity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["dgg"] = s.Dgg ? $"on, K = {s.MaxReuse}" : $"off, K = {s.MaxReuse}", ["seed"] = s.Seed.ToString(),

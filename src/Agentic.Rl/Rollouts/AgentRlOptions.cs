@@ -77,6 +77,21 @@ public sealed class AgentRlOptions
     /// </summary>
     public CreditAssignment Credit { get; set; } = CreditAssignment.Episode;
 
+    /// <summary>
+    /// Task replay (in the spirit of prioritized level replay, Jiang et al. 2021): the chance that a group replays a
+    /// training task whose last group was partly solved (some rollouts succeeded, some failed) instead of drawing a new
+    /// one. Such a task is where the policy can still learn; a task leaves the replay buffer when a group solves it in
+    /// every rollout or in none, or after <see cref="MaxReplays"/> replays. Replayed groups get fresh episode and noise
+    /// seeds. 0 = off. Default 0.
+    /// </summary>
+    [Range(0.0, 1.0)] public double ReplayFraction { get; set; }
+
+    /// <summary>Most tasks the replay buffer holds (the oldest leaves first). Default 64.</summary>
+    [Range(1, 100_000)] public int ReplayCapacity { get; set; } = 64;
+
+    /// <summary>Most times one task is replayed. Default 8.</summary>
+    [Range(1, 1000)] public int MaxReplays { get; set; } = 8;
+
     /// <summary>Seed of task sampling, episode seeds and noise seeds.</summary>
     public ulong Seed { get; set; } = 1;
 

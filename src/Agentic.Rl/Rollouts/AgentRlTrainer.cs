@@ -24,7 +24,9 @@ namespace Agentic.Rl.Rollouts;
 /// <param name="Curriculum">The curriculum's JSON state, if any.</param>
 /// <param name="Gate">The gradient gate's state.</param>
 /// <param name="NextRequestId">Id of the next rollout request.</param>
-public sealed record AgentRlState(int Step, ulong[] Random, int SuiteCursor, double[]? Scheduler, string? Curriculum, double[] Gate, long NextRequestId = 0);
+/// <param name="Replay">The task-replay buffer (<see cref="AgentRlOptions.ReplayFraction"/>), oldest first; null or empty without replay.</param>
+public sealed record AgentRlState(int Step, ulong[] Random, int SuiteCursor, double[]? Scheduler, string? Curriculum, double[] Gate, long NextRequestId = 0,
+    IReadOnlyList<ReplayEntry>? Replay = null);
 
 /// <summary>What one step of <see cref="AgentRlTrainer"/> did.</summary>
 /// <param name="Step">One-based step number.</param>
@@ -200,7 +202,7 @@ public sealed class AgentRlTrainer
     {
         var r = planner.Random.GetState();
         return new AgentRlState(step, [r.S0, r.S1, r.S2, r.S3], planner.SuiteCursor, planner.Scheduler?.GetState(), planner.Curriculum?.ToJson(),
-            trainer.Gate.GetState(), planner.NextRequestId);
+            trainer.Gate.GetState(), planner.NextRequestId, [.. planner.Replay]);
     }
 
     internal static int RestoreState(RolloutPlanner planner, PolicyGradientTrainer trainer, AgentRlState state)
@@ -212,6 +214,12 @@ public sealed class AgentRlTrainer
         planner.Random.SetState(new RandomState(state.Random[0], state.Random[1], state.Random[2], state.Random[3]));
         planner.SuiteCursor = state.SuiteCursor;
         planner.NextRequestId = state.NextRequestId;
+        planner.Replay.Clear();
+        if (state.Replay is not null)
+        {
+            if (state.Replay.Any(e => !planner.SuitesByName.ContainsKey(e.Suite))) throw new ArgumentException("The replay buffer names a suite the trainer does not have.", nameof(state));
+            planner.Replay.AddRange(state.Replay);
+        }
         if (state.Scheduler is not null) planner.Scheduler!.SetState(state.Scheduler);
         if (state.Curriculum is not null) planner.Curriculum!.RestoreJson(state.Curriculum);
         trainer.Gate.SetState(state.Gate);

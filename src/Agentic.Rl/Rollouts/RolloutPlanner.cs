@@ -6,6 +6,12 @@ using Agentic.Training.Noise;
 
 namespace Agentic.Rl.Rollouts;
 
+/// <summary>A partly solved training task kept for replay.</summary>
+/// <param name="Suite">The task's suite.</param>
+/// <param name="TaskSeed">The seed the task is sampled from.</param>
+/// <param name="Replays">Times it has been replayed.</param>
+public sealed record ReplayEntry(string Suite, ulong TaskSeed, int Replays);
+
 /// <summary>
 /// The bookkeeping shared by the synchronous and the asynchronous trainers: which suite and task come next (scheduler
 /// or round-robin), which rollouts of a group run under noise, the seeds, and, when a group's trajectories come back,
@@ -47,11 +53,23 @@ internal sealed class RolloutPlanner
     /// <summary>Id the next request gets.</summary>
     public long NextRequestId { get; set; }
 
+    /// <summary>Partly solved tasks waiting to be replayed, oldest first (part of the run's state).</summary>
+    public List<ReplayEntry> Replay { get; } = [];
+
     /// <summary>Plans the next group.</summary>
     public RolloutRequest Next()
     {
         ITaskSuite suite;
-        if (Scheduler is not null)
+        ulong? replayed = null;
+        if (_options.ReplayFraction > 0 && Replay.Count > 0 && Random.NextDouble() < _options.ReplayFraction)
+        {
+            int at = Random.Next(Replay.Count);
+            var entry = Replay[at];
+            Replay[at] = entry with { Replays = entry.Replays + 1 };
+            suite = SuitesByName[entry.Suite];
+            replayed = entry.TaskSeed;
+        }
+        else if (Scheduler is not null)
         {
             suite = _suites[Scheduler.Next(Random)];
         }
@@ -60,7 +78,7 @@ internal sealed class RolloutPlanner
             suite = _suites[_nextSuite];
             _nextSuite = (_nextSuite + 1) % _suites.Count;
         }
-        ulong taskSeed = NextSeed();
+        ulong taskSeed = replayed ?? NextSeed();
         bool[] noisy = Curriculum is null ? new bool[_options.GroupSize] : [.. Curriculum.SelectNoisyRollouts(_options.GroupSize)];
         var seeds = new ulong[_options.GroupSize];
         if (_options.SharedEpisodeSeeds)
@@ -89,6 +107,7 @@ internal sealed class RolloutPlanner
         var advantages = _advantages.Estimate(grouped);
         bool dropped = _options.DynamicSampling && advantages.All(a => a == 0);
         for (int i = 0; i < runs.Count; i++) Curriculum?.Record(request.Noisy[i], runs[i].Success);
+        if (_options.ReplayFraction > 0) Remember(request, runs.Count(r => r.Success), runs.Count);
         var tokens = _options.Credit == CreditAssignment.PrefixTree && !dropped
             ? _treeCredit.Estimate([.. all.Select(x => x.Trajectory.TokenIds)], grouped, advantages)
             : null;
@@ -99,6 +118,21 @@ internal sealed class RolloutPlanner
             RequestId = request.Id,
             PolicyVersion = policyVersion,
         };
+    }
+
+    /// <summary>Keeps a partly solved task for replay; drops a task solved in every rollout or in none, or replayed enough.</summary>
+    private void Remember(RolloutRequest request, int successes, int rollouts)
+    {
+        int at = Replay.FindIndex(e => e.TaskSeed == request.TaskSeed && e.Suite == request.Suite);
+        bool partly = successes > 0 && successes < rollouts;
+        if (at >= 0)
+        {
+            if (!partly || Replay[at].Replays >= _options.MaxReplays) Replay.RemoveAt(at);
+            return;
+        }
+        if (!partly) return;
+        if (Replay.Count == _options.ReplayCapacity) Replay.RemoveAt(0);
+        Replay.Add(new ReplayEntry(request.Suite, request.TaskSeed, 0));
     }
 
     /// <summary>Tells the scheduler the success of each suite in <paramref name="groups"/>.</summary>

@@ -47,4 +47,92 @@ public sealed class RolloutPlannerTests
             Assert.Equal(request.GroupSize, request.EpisodeSeeds.Distinct().Count());
         }
     }
+
+    private static RolloutPlanner ReplayPlanner(double fraction, int capacity = 64, int maxReplays = 8)
+    {
+        var reward = new CompositeReward((new OutcomeReward(), 1.0));
+        return new RolloutPlanner([new EchoSuite("echo1"), new EchoSuite("echo2")],
+            new AgentRlOptions { GroupSize = 4, Seed = 5, ReplayFraction = fraction, ReplayCapacity = capacity, MaxReplays = maxReplays },
+            t => reward.Compute(t), new GrpoAdvantageEstimator(), curriculum: null, scheduler: null);
+    }
+
+    /// <summary>The group's trajectories, the first <paramref name="successes"/> of them successful.</summary>
+    private static Trajectory[] Runs(RolloutRequest request, int successes) =>
+        [.. Enumerable.Range(0, request.GroupSize).Select(i => new Trajectory(new AgentTask("t", request.Suite, "Say a."), request.EpisodeSeeds[i], [],
+            [1, 2], [false, true], [0, -0.5f], 1, 0, new Dictionary<string, double> { ["success"] = i < successes ? 1 : 0 }, EpisodeEnd.Done, 1, []))];
+
+    [Fact]
+    public void A_partly_solved_task_is_replayed_until_a_group_solves_it_in_every_rollout()
+    {
+        var planner = ReplayPlanner(fraction: 1);
+        var first = planner.Next();
+        planner.Build(first, Runs(first, successes: 2), policyVersion: 0);
+        Assert.Equal(new ReplayEntry(first.Suite, first.TaskSeed, 0), Assert.Single(planner.Replay));
+
+        // With a replay share of 1, the next groups play that task again, with new episode seeds.
+        var again = planner.Next();
+        Assert.Equal((first.Suite, first.TaskSeed), (again.Suite, again.TaskSeed));
+        Assert.NotEqual(first.EpisodeSeeds[0], again.EpisodeSeeds[0]);
+        Assert.Equal(1, Assert.Single(planner.Replay).Replays);
+
+        planner.Build(again, Runs(again, successes: 4), policyVersion: 0);
+        Assert.Empty(planner.Replay);
+        Assert.NotEqual(first.TaskSeed, planner.Next().TaskSeed);
+    }
+
+    [Fact]
+    public void Tasks_solved_in_no_rollout_or_all_are_not_kept_and_the_buffer_is_bounded()
+    {
+        var planner = ReplayPlanner(fraction: 0.5, capacity: 3, maxReplays: 2);
+        var none = planner.Next();
+        planner.Build(none, Runs(none, successes: 0), policyVersion: 0);
+        var all = planner.Next();
+        planner.Build(all, Runs(all, successes: 4), policyVersion: 0);
+        Assert.Empty(planner.Replay);
+
+        var requests = Enumerable.Range(0, 5).Select(_ => planner.Next()).ToArray();
+        foreach (var r in requests) planner.Build(r, Runs(r, successes: 1), policyVersion: 0);
+        Assert.Equal(3, planner.Replay.Count);
+        // Oldest first out: the last three distinct tasks stay.
+        var kept = requests.Select(r => r.TaskSeed).Distinct().TakeLast(3).ToArray();
+        Assert.Equal(kept, planner.Replay.Select(e => e.TaskSeed));
+    }
+
+    [Fact]
+    public void A_task_leaves_the_buffer_after_its_last_allowed_replay()
+    {
+        var planner = ReplayPlanner(fraction: 1, maxReplays: 2);
+        var request = planner.Next();
+        planner.Build(request, Runs(request, successes: 1), policyVersion: 0);
+        for (int replay = 1; replay <= 2; replay++)
+        {
+            var again = planner.Next();
+            Assert.Equal(request.TaskSeed, again.TaskSeed);
+            planner.Build(again, Runs(again, successes: 1), policyVersion: 0);
+        }
+        Assert.Empty(planner.Replay);
+    }
+
+    [Fact]
+    public void Without_replay_the_planner_draws_exactly_as_before()
+    {
+        // Replay off consumes no random numbers: the same seeds as a planner that never heard of replay.
+        var off = ReplayPlanner(fraction: 0);
+        var reference = ReplayPlanner(fraction: 0);
+        for (int g = 0; g < 10; g++)
+        {
+            var a = off.Next();
+            off.Build(a, Runs(a, successes: 2), policyVersion: 0);
+            Assert.Equal(reference.Next().TaskSeed, a.TaskSeed);
+        }
+        Assert.Empty(off.Replay);
+    }
+
+    [Fact]
+    public void The_replay_buffer_is_part_of_the_run_state()
+    {
+        var state = new AgentRlState(3, [1, 2, 3, 4], 0, null, null, [], 7, [new ReplayEntry("echo1", 42, 1), new ReplayEntry("echo2", 43, 0)]);
+        var back = System.Text.Json.JsonSerializer.Deserialize<AgentRlState>(System.Text.Json.JsonSerializer.Serialize(state))!;
+        Assert.Equal(state.Replay!, back.Replay!);
+    }
 }
