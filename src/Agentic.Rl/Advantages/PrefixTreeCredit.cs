@@ -17,7 +17,8 @@ namespace Agentic.Rl.Advantages;
 /// 1), so learning rates carry over.</para>
 /// <para>Tokens an environment wrote (tool results, user turns) may branch too (a stochastic tool); the value change
 /// across them is no policy token's credit, and the trainer's loss mask drops it.</para>
-/// <para>Subclass and override <see cref="Estimate"/> for another token-level scheme.</para>
+/// <para>The trainers use it when <see cref="Rollouts.AgentRlOptions.Credit"/> is <see cref="Rollouts.CreditAssignment.PrefixTree"/>; any other
+/// token-level scheme reaches the trainer through <see cref="Training.PolicySample.TokenAdvantages"/>.</para>
 /// </remarks>
 public class PrefixTreeCredit
 {
