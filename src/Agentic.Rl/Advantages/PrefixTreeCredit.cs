@@ -75,7 +75,7 @@ public class PrefixTreeCredit
     {
         var own = sequences[i];
         // The other rollouts by how many leading tokens they share with this one, ascending.
-        var shared = members.Where(j => j != i).Select(j => (Length: CommonPrefix(own, sequences[j]), rewards[j].Reward)).OrderBy(x => x.Length).ToArray();
+        var shared = members.Where(j => j != i).Select(j => (Length: own.AsSpan().CommonPrefixLength(sequences[j]), rewards[j].Reward)).OrderBy(x => x.Length).ToArray();
         double sum = rewards[i].Reward + shared.Sum(x => x.Reward);
         int count = shared.Length + 1, next = 0;
         // value(L) is the mean reward of the rollouts that share this rollout's first L tokens (itself included).
@@ -94,12 +94,5 @@ public class PrefixTreeCredit
             target[t] = t == 0 ? 0f : (float)((value - previous) * scale);
             previous = value;
         }
-    }
-
-    private static int CommonPrefix(int[] a, int[] b)
-    {
-        int n = Math.Min(a.Length, b.Length), k = 0;
-        while (k < n && a[k] == b[k]) k++;
-        return k;
     }
 }
