@@ -52,6 +52,10 @@ public sealed class CommandSmokeTests : IDisposable
         var evalJson = Path.Combine(_root, "eval-checkpoint.json");
         Assert.Equal(0, Run("eval", "--policy", Path.Combine(output, "checkpoint"), "--suite", "longcontext", "--episodes", "1", "--json", evalJson));
         Assert.Equal(1, ReadJson(evalJson).GetProperty("episodes").GetInt32());
+        // Through ONNX Runtime, in batches of one that run concurrently.
+        Assert.Equal(0, Run("eval", "--policy", Path.Combine(output, "checkpoint"), "--suite", "tooluse", "--episodes", "3", "--max-turns", "2", "--batch", "1",
+            "--onnx", "--noise", "high", "--json", evalJson));
+        Assert.Equal(3, ReadJson(evalJson).GetProperty("noisy").GetProperty("episodes").GetInt32());
     }
 
     [Theory]

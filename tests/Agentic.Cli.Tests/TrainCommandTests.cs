@@ -46,6 +46,7 @@ public sealed class TrainCommandTests : IDisposable
             Assert.InRange(delta, ci[0] - 1e-9, ci[1] + 1e-9);
         }
         Assert.Contains("30% under Medium tool noise", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
+        Assert.Contains("decoded by ONNX Runtime", report.GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(output, "report.md")));
         Assert.True(new FileInfo(Path.Combine(output, "plot.png")).Length > 1000);
         var metrics = File.ReadAllLines(Path.Combine(output, "metrics.jsonl"));
@@ -58,11 +59,13 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(1, ReadJson(evalJson).GetProperty("episodes").GetInt32());
 
         // RL can start from a checkpoint instead of a warm start, with another loss aggregation and rollout temperature,
-        // expert guidance, the near-miss reward term, prefix-tree credit, frozen router balancing and task replay.
+        // expert guidance, the near-miss reward term, prefix-tree credit, frozen router balancing, task replay and the
+        // TorchSharp evaluation engine.
         var again = Path.Combine(_root, "again");
         Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), "--aggregation", "SequenceMean", "--temperature", "0.8",
-            "--expert-guidance", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", .. s_tiny]));
+            "--expert-guidance", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", "--eval-engine", "TorchSharp", .. s_tiny]));
         var settings = ReadJson(Path.Combine(again, "report.json")).GetProperty("config");
+        Assert.Contains("(TorchSharp)", ReadJson(Path.Combine(again, "report.json")).GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
         var config = settings.GetProperty("policy_loss").GetString();
         Assert.Contains("SequenceMean", config, StringComparison.Ordinal);
         Assert.Contains("0.8", config, StringComparison.Ordinal);

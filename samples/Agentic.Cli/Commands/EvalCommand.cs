@@ -31,9 +31,11 @@ internal static class EvalCommand
         var noise = new Option<NoiseLevel>("--noise") { Description = "Noise level, tool and user (none, low, medium, high); with a level, clean and noisy runs are shown side by side", DefaultValueFactory = _ => NoiseLevel.None };
         var noisePerTask = new Option<bool>("--noise-per-task") { Description = "The k runs of a task share one noise seed, so pass@k under noise asks whether the policy solves that noisy episode in k tries (default: a seed per run)" };
         var topP = new Option<float>("--top-p") { Description = "Nucleus truncation of a checkpoint policy's sampler (with --temperature above 0)", DefaultValueFactory = _ => 1f };
+        var onnx = new Option<bool>("--onnx") { Description = "Decode a checkpoint policy with ONNX Runtime (its model.onnx, or an export written on the fly)" };
+        var batch = new Option<int>("--batch") { Description = "Episodes decoded together (one batched generation per turn for a checkpoint policy)", DefaultValueFactory = _ => 32 };
         var command = new Command("eval", "Evaluate a policy on a suite's held-out tasks")
         {
-            policy, suite, episodes, k, seed, temperature, topP, noise, noisePerTask, maxTurns, json, trajectories, list, scale,
+            policy, suite, episodes, k, seed, temperature, topP, noise, noisePerTask, maxTurns, batch, onnx, json, trajectories, list, scale,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -47,6 +49,8 @@ internal static class EvalCommand
             var policyName = parse.GetValue(policy)!;
             var options = new AgentLoopOptions { MaxTurns = parse.GetValue(maxTurns), Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP), Seed = parse.GetValue(seed) };
             LoadedPolicy? loaded = null;
+            Jobs.LocalPolicyServing? serving = null;
+            int concurrency = 1;
             AgentLoop loop;
             switch (policyName)
             {
@@ -64,7 +68,17 @@ internal static class EvalCommand
                     bool listTools = !(loaded.Metadata.TryGetValue(Jobs.SuiteSftJob.TemplateToolsKey, out var include) && include == "false");
                     var template = new ChatTemplate(loaded.Tokenizer, new ChatTemplateOptions { IncludeToolsInSystemPrompt = listTools });
                     options.MaxNewTokensPerTurn = Math.Min(256, options.MaxTokens / 2);
-                    loop = new AgentLoop(new PolicyGenerator(loaded.Model, loaded.Tokenizer.EndOfTextId), template, loaded.Tokenizer, options);
+                    if (parse.GetValue(onnx))
+                    {
+                        // One intra-op thread per session call and a batch per core (ONNX Runtime sessions accept concurrent runs).
+                        serving = Jobs.LocalPolicyServing.Open(policyName, onnx: true, intraOpThreads: 1);
+                        concurrency = Math.Clamp(Environment.ProcessorCount, 1, 8);
+                        loop = new AgentLoop(serving.Generator, template, loaded.Tokenizer, options);
+                    }
+                    else
+                    {
+                        loop = new AgentLoop(new PolicyGenerator(loaded.Model, loaded.Tokenizer.EndOfTextId), template, loaded.Tokenizer, options);
+                    }
                     break;
             }
             try
@@ -72,7 +86,7 @@ internal static class EvalCommand
                 var level = parse.GetValue(noise);
                 bool perTask = parse.GetValue(noisePerTask);
                 ulong baseSeed = parse.GetValue(seed);
-                var (report, runs) = await AgentEvaluator.EvaluateAsync(taskSuite, loop, parse.GetValue(episodes), parse.GetValue(k), baseSeed, cancellationToken: cancellationToken);
+                var (report, runs) = await AgentEvaluator.EvaluateAsync(taskSuite, loop, parse.GetValue(episodes), parse.GetValue(k), baseSeed, batchSize: parse.GetValue(batch), cancellationToken: cancellationToken, maxConcurrency: concurrency);
                 var results = new List<(string Noise, EvaluationReport Report)> { ("none", report) };
                 if (level != NoiseLevel.None)
                 {
@@ -80,7 +94,7 @@ internal static class EvalCommand
                     int environments = 0;
                     var (noisy, noisyRuns) = await AgentEvaluator.EvaluateAsync(taskSuite, loop, parse.GetValue(episodes), parse.GetValue(k), baseSeed,
                         (env, task) => NoisyEnvironment.ForLevel(env, level, baseSeed + (perTask ? 1 + (ulong)task : (ulong)Interlocked.Increment(ref environments))),
-                        cancellationToken: cancellationToken);
+                        parse.GetValue(batch), cancellationToken, concurrency);
                     results.Add((level.ToString().ToLowerInvariant(), noisy));
                     runs = [.. runs, .. noisyRuns];
                 }
@@ -124,6 +138,7 @@ internal static class EvalCommand
             finally
             {
                 loaded?.Model.Dispose();
+                serving?.Dispose();
             }
         });
         return command;

@@ -54,8 +54,8 @@ internal sealed class LocalPolicyServing : IDisposable
     /// <summary>Whether the engine is safe for concurrent calls (ONNX Runtime is; the TorchSharp generator is not).</summary>
     public bool SupportsConcurrentCalls => _engine is OnnxPolicySession;
 
-    /// <summary>Loads <paramref name="checkpoint"/> on the requested engine.</summary>
-    public static LocalPolicyServing Open(string checkpoint, bool onnx, LocalPolicyChatClientOptions? options = null)
+    /// <summary>Loads <paramref name="checkpoint"/> on the requested engine (<paramref name="intraOpThreads"/>: ONNX Runtime threads per run, 0 = its default).</summary>
+    public static LocalPolicyServing Open(string checkpoint, bool onnx, LocalPolicyChatClientOptions? options = null, int intraOpThreads = 0)
     {
         var folder = Path.GetFullPath(checkpoint.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         if (!onnx)
@@ -82,7 +82,7 @@ internal sealed class LocalPolicyServing : IDisposable
         }
         try
         {
-            var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = modelPath });
+            var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = modelPath, IntraOpThreads = intraOpThreads });
             var tokenizer = session.Tokenizer ?? PolicyCheckpoint.Load(folder).Tokenizer;
             return new LocalPolicyServing(session, session, tokenizer, "onnxruntime", modelPath, temporary, options);
         }

@@ -42,7 +42,7 @@ internal static class RlExperiments
                 await RlPhase.RunAsync(model, loaded.Tokenizer, template, suites, Phase(s, seed) with { Noise = noise }, null, console, $"{arm} seed {seed}", clock, cancellationToken);
                 foreach (var suite in suites)
                 {
-                    var r = await SuiteEvaluation.EvaluateAsync(suite, model, loaded.Tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, seed, cancellationToken);
+                    var r = await SuiteEvaluation.EvaluateAsync(suite, model, loaded.Tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, seed, cancellationToken, s.EvalEngine);
                     (results.TryGetValue(suite.Suite, out var list) ? list : results[suite.Suite] = []).Add(r);
                 }
             }
@@ -109,7 +109,7 @@ internal static class RlExperiments
             foreach (var suite in suites)
             {
                 console.MarkupLine($"evaluating {arm} on {suite.Suite}...");
-                var r = await SuiteEvaluation.EvaluateAsync(suite, model, loaded.Tokenizer, WarmStart.Template(loaded.Tokenizer), s.EvalEpisodes, s.MaxTurns, s.EvalNoise, seed, cancellationToken);
+                var r = await SuiteEvaluation.EvaluateAsync(suite, model, loaded.Tokenizer, WarmStart.Template(loaded.Tokenizer), s.EvalEpisodes, s.MaxTurns, s.EvalNoise, seed, cancellationToken, s.EvalEngine);
                 (results.TryGetValue(suite.Suite, out var list) ? list : results[suite.Suite] = []).Add(r);
             }
         }

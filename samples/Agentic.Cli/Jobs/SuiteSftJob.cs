@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Agentic.Core.Agents;
 using Agentic.Core.Chat;
+using Agentic.Core.Generation;
 using Agentic.Core.Tokenization;
 using Agentic.Rl.Generation;
 using Agentic.Rl.Modeling;
@@ -65,12 +66,12 @@ internal static class SuiteSftJob
             result.Clean, result.Noisy, warm.Checkpoint!, warm.Cancelled);
     }
 
-    /// <summary>The agent loop over a TorchSharp policy, greedy, with the context the model allows.</summary>
-    public static AgentLoop CreateLoop(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, int maxTurns) =>
-        new(new PolicyGenerator(model, tokenizer.EndOfTextId), template, tokenizer, new AgentLoopOptions
+    /// <summary>The greedy agent loop over a policy's generator, with the context the model allows.</summary>
+    public static AgentLoop CreateLoop(ITokenGenerator generator, int maxPositions, ByteLevelTokenizer tokenizer, ChatTemplate template, int maxTurns) =>
+        new(generator, template, tokenizer, new AgentLoopOptions
         {
             MaxTurns = maxTurns,
-            MaxTokens = model.Config.MaxPositionEmbeddings,
+            MaxTokens = maxPositions,
             MaxNewTokensPerTurn = 256,
             Temperature = 0,
             Seed = 0,

@@ -52,6 +52,7 @@ internal sealed record TrainSettings
     public int MaxReuse { get; init; } = 2;
     public int EvalEpisodes { get; init; } = 64;
     public NoiseLevel EvalNoise { get; init; } = NoiseLevel.Medium;
+    public EvaluationEngine EvalEngine { get; init; } = EvaluationEngine.OnnxRuntime;
     public int MaxPositions { get; init; } = 512;
     public int Merges { get; init; } = 1024;
     public int MaxTurns { get; init; } = 8;
@@ -133,7 +134,7 @@ internal static class TrainJob
             foreach (var suite in suites)
             {
                 console.MarkupLine($"evaluating the SFT policy on {suite.Suite} ({s.EvalEpisodes} held-out tasks, clean and {s.EvalNoise} noise)...");
-                var r = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken);
+                var r = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken, s.EvalEngine);
                 before[suite.Suite] = [r.Clean.Success, r.Noisy.Success];
                 beforeTasks[suite.Suite] = [r.CleanOutcomes, r.NoisyOutcomes];
             }
@@ -151,10 +152,12 @@ internal static class TrainJob
 
         // 4. Held-out evaluation after RL, and the report.
         var results = new List<SuiteResult>();
+        var inapplicable = new List<string>();
         foreach (var suite in suites)
         {
             console.MarkupLine($"evaluating the RL policy on {suite.Suite}...");
-            var after = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken);
+            var after = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken, s.EvalEngine);
+            if (after.NoiseInapplicable) inapplicable.Add(suite.Suite);
             var b = before[suite.Suite];
             var result = new SuiteResult(suite.Suite, b[0], b[1], after.Clean.Success, after.Noisy.Success, s.EvalEpisodes).WithWilsonIntervals();
             if (beforeTasks.TryGetValue(suite.Suite, out var tasks) && tasks is [{ } clean, { } noisy]
@@ -179,7 +182,8 @@ internal static class TrainJob
                 ["parameters"] = model.ParameterCount,
             },
             PlotFile = "plot.png",
-            Notes = [$"Held-out evaluation: {s.EvalEpisodes} tasks per suite, greedy decoding, clean and under {s.EvalNoise} tool and user noise.",
+            Notes = [$"Held-out evaluation: {s.EvalEpisodes} tasks per suite, greedy decoding ({(s.EvalEngine == EvaluationEngine.OnnxRuntime ? "the policy exported to ONNX, decoded by ONNX Runtime" : "TorchSharp")}), clean and under {s.EvalNoise} tool and user noise."
+                + (inapplicable.Count > 0 ? $" {string.Join(", ", inapplicable)} {(inapplicable.Count == 1 ? "has" : "have")} no tools or simulated user for noise to perturb: {(inapplicable.Count == 1 ? "its" : "their")} noisy figures are the clean ones." : ""),
                 .. phase.Error is { } e ? [$"RL stopped early, after step {phase.Steps.Count}: {e.Message} The RL columns evaluate the last good policy."] : Array.Empty<string>()],
         };
         TrainingReport.WriteMarkdown(Path.Combine(s.OutputDirectory, "report.md"), data);

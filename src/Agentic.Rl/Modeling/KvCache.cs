@@ -7,16 +7,25 @@ namespace Agentic.Rl.Modeling;
 /// with a cache appends the new positions. The cache owns its tensors (they live outside any dispose scope) and
 /// releases them on <see cref="Dispose"/>.
 /// </summary>
+/// <remarks>
+/// Positions are written in place into buffers with spare room (grown by <see cref="GrowthPositions"/> at a time), so
+/// a decoding step copies one position per layer instead of the whole cache.
+/// </remarks>
 public sealed class KvCache : IDisposable
 {
+    /// <summary>Spare positions allocated beyond what an append needs when a buffer grows.</summary>
+    internal const int GrowthPositions = 128;
+
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;
+    private readonly long[] _lengths;
 
     /// <summary>Creates an empty cache for <paramref name="layers"/> layers.</summary>
     public KvCache(int layers)
     {
         _keys = new Tensor?[layers];
         _values = new Tensor?[layers];
+        _lengths = new long[layers];
     }
 
     /// <summary>The last token of each row [B, 1] (int64); read by the previous-token embedding.</summary>
@@ -31,21 +40,45 @@ public sealed class KvCache : IDisposable
     }
 
     /// <summary>Number of cached positions (0 when empty).</summary>
-    public long Length => _keys[0]?.shape[2] ?? 0;
+    public long Length => _lengths[0];
 
-    /// <summary>Appends new keys and values for one layer and returns the full cached keys and values.</summary>
+    /// <summary>
+    /// Appends new keys and values for one layer and returns the full cached keys and values. Without gradients these are
+    /// views of the cache's buffers (valid until the next append or row selection); when the new keys or values carry
+    /// gradients, the cached positions (detached) are concatenated with them so gradients reach the new positions.
+    /// </summary>
     internal (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
     {
-        var oldK = _keys[layer];
-        var oldV = _values[layer];
-        var k = oldK is null ? keys : cat([oldK, keys], 2);
-        var v = oldV is null ? values : cat([oldV, values], 2);
-        // The cache keeps detached copies; the caller attends with the (possibly grad-carrying) concatenation.
-        _keys[layer] = k.detach().DetachFromDisposeScope();
-        _values[layer] = v.detach().DetachFromDisposeScope();
-        oldK?.Dispose();
-        oldV?.Dispose();
-        return (k, v);
+        long past = _lengths[layer];
+        long length = past + keys.shape[2];
+        _keys[layer] = Write(_keys[layer], keys, past, length);
+        _values[layer] = Write(_values[layer], values, past, length);
+        _lengths[layer] = length;
+        if (keys.requires_grad || values.requires_grad)
+        {
+            if (past == 0) return (keys, values);
+            return (cat([_keys[layer]!.narrow(2, 0, past), keys], 2), cat([_values[layer]!.narrow(2, 0, past), values], 2));
+        }
+        return (_keys[layer]!.narrow(2, 0, length), _values[layer]!.narrow(2, 0, length));
+    }
+
+    /// <summary>Writes <paramref name="update"/> at positions [past, length) of <paramref name="buffer"/>, growing it when full.</summary>
+    private static Tensor Write(Tensor? buffer, Tensor update, long past, long length)
+    {
+        using var scope = NewDisposeScope();
+        if (buffer is not null && buffer.shape[0] != update.shape[0])
+            throw new ArgumentException($"The cache holds {buffer.shape[0]} rows; the new positions have {update.shape[0]} (select rows first).");
+        if (buffer is null || buffer.shape[2] < length)
+        {
+            var shape = update.shape.ToArray();
+            shape[2] = length + GrowthPositions;
+            var grown = empty(shape, dtype: update.dtype, device: update.device);
+            if (past > 0) grown.narrow(2, 0, past).copy_(buffer!.narrow(2, 0, past));
+            buffer?.Dispose();
+            buffer = grown.DetachFromDisposeScope();
+        }
+        using (no_grad()) buffer.narrow(2, past, length - past).copy_(update.detach());
+        return buffer;
     }
 
     /// <summary>Keeps only the batch rows in <paramref name="rows"/> (in that order), for example when some sequences
@@ -61,14 +94,15 @@ public sealed class KvCache : IDisposable
         }
         for (int i = 0; i < _keys.Length; i++)
         {
+            // Only the filled positions are copied; the next append grows the buffers again.
             if (_keys[i] is { } k)
             {
-                _keys[i] = k.index_select(0, rows).DetachFromDisposeScope();
+                _keys[i] = k.narrow(2, 0, _lengths[i]).index_select(0, rows).DetachFromDisposeScope();
                 k.Dispose();
             }
             if (_values[i] is { } v)
             {
-                _values[i] = v.index_select(0, rows).DetachFromDisposeScope();
+                _values[i] = v.narrow(2, 0, _lengths[i]).index_select(0, rows).DetachFromDisposeScope();
                 v.Dispose();
             }
         }
@@ -82,6 +116,7 @@ public sealed class KvCache : IDisposable
             _keys[i]?.Dispose();
             _values[i]?.Dispose();
             _keys[i] = _values[i] = null;
+            _lengths[i] = 0;
         }
         LastTokens?.Dispose();
         LastTokens = null;

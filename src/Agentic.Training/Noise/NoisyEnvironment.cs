@@ -51,6 +51,7 @@ public sealed class NoisyEnvironment : AgentEnvironment
         _tools = inner.Tools;
         if (toolNoise is not null)
         {
+            HasToolNoise = inner.Tools.Count > 0 || inner is ITagToolEnvironment { TagTools.Count: > 0 };
             toolNoise.OnNoiseInjected = Record(toolNoise.OnNoiseInjected);
             _tools = inner.Tools.Select(t => (AIFunction)t.WithNoise(toolNoise)).ToArray();
             if (inner is ITagToolEnvironment tagged)
@@ -87,6 +88,15 @@ public sealed class NoisyEnvironment : AgentEnvironment
 
     /// <summary>Gets whether the simulated user of the inner environment is wrapped with user noise.</summary>
     public bool HasUserNoise => _user is not null;
+
+    /// <summary>Gets whether tool noise is applied to at least one tool (a listed tool or a tag tool) of the inner environment.</summary>
+    public bool HasToolNoise { get; }
+
+    /// <summary>
+    /// Gets whether the wrapper can inject anything (<see cref="HasToolNoise"/> or <see cref="HasUserNoise"/>); when false,
+    /// every episode runs exactly as in the inner environment (for example a suite without tools or a simulated user).
+    /// </summary>
+    public bool CanInject => HasToolNoise || HasUserNoise;
 
     /// <summary>Every injection so far in this environment's current episode.</summary>
     public IReadOnlyList<NoiseInjection> Injections { get; private set; } = [];

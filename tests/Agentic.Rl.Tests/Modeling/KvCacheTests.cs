@@ -66,6 +66,73 @@ public class KvCacheTests
     }
 
     [Fact]
+    public void Decoding_across_buffer_growth_and_row_selection_matches_full_recomputation()
+    {
+        // More new positions than the buffer's spare room, in chunks of 1 and 5, with a row dropped half way.
+        var config = TinyModels.Config() with { MaxPositionEmbeddings = 2 * KvCache.GrowthPositions + 16, PreviousTokenEmbedding = true };
+        using var model = new MoeCausalLM(config, seed: 12);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        int total = config.MaxPositionEmbeddings;
+        var ids = randint(0, 64, [3, total], generator: new Generator(13), dtype: int64);
+        var full = model.forward(new CausalLMInput(ids)).Logits;
+
+        using var cache = new KvCache(model.Config.NumHiddenLayers);
+        var rows = new long[] { 0, 1, 2 };
+        int position = 0;
+        while (position < total)
+        {
+            int step = position == 0 ? 7 : position % 2 == 0 ? 1 : Math.Min(5, total - position);
+            if (position > KvCache.GrowthPositions && rows.Length == 3)
+            {
+                rows = [0, 2];
+                cache.SelectRows(tensor(new long[] { 0, 2 }));
+            }
+            var index = tensor(rows);
+            var logits = model.forward(new CausalLMInput(ids.index_select(0, index)[.., position..(position + step)], Cache: cache)).Logits;
+            var expected = full.index_select(0, index)[.., position..(position + step)];
+            var diff = (logits - expected).abs().max().item<float>();
+            Assert.True(diff < 1e-4, $"positions {position}..{position + step}: max abs logit diff {diff}");
+            position += step;
+        }
+        Assert.Equal(total, cache.Length);
+    }
+
+    [Fact]
+    public void With_gradients_the_new_positions_receive_them_through_the_cache()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 14);
+        using var scope = NewDisposeScope();
+        var ids = randint(0, 64, [2, 12], generator: new Generator(15), dtype: int64);
+        using var cache = new KvCache(model.Config.NumHiddenLayers);
+        using (no_grad()) model.forward(new CausalLMInput(ids[.., ..8], Cache: cache));
+        var logits = model.forward(new CausalLMInput(ids[.., 8..], Cache: cache)).Logits;
+        using (no_grad())
+        {
+            var full = model.forward(new CausalLMInput(ids)).Logits[.., 8..];
+            Assert.True((logits - full).abs().max().item<float>() < 1e-4);
+        }
+        logits.sum().backward();
+        var grad = model.named_parameters().Single(p => p.name == "layers.0.self_attn.k_proj.weight").parameter.grad;
+        Assert.NotNull(grad);
+        Assert.True(grad.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
+    public void Appending_a_different_number_of_rows_is_refused()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config(), seed: 16);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var cache = new KvCache(model.Config.NumHiddenLayers);
+        model.forward(new CausalLMInput(randint(0, 64, [2, 4], dtype: int64), Cache: cache));
+        var error = Assert.Throws<ArgumentException>(() => model.forward(new CausalLMInput(randint(0, 64, [1, 1], dtype: int64), Cache: cache)));
+        Assert.Contains("select rows", error.Message);
+    }
+
+    [Fact]
     public void The_previous_token_embedding_is_one_extra_table_with_a_none_row()
     {
         using var plain = new MoeCausalLM(TinyModels.Config(), seed: 9);

@@ -31,4 +31,36 @@ public sealed class AgentEvaluatorTests
         }
         Assert.Contains(runs, r => r.Events.Any(e => e.Kind.StartsWith("noise:", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task Concurrent_batches_give_the_same_trajectories_in_task_order_as_sequential_ones()
+    {
+        var suite = TaskSuites.Create("tooluse", SuiteScale.Small);
+        var loop = new AgentLoop(suite.CreateExpert(), new AgentLoopOptions { MaxTurns = 12 });
+
+        async Task<(EvaluationReport Report, IReadOnlyList<Trajectory> Runs)> Run(int concurrency)
+        {
+            // A decoration that counts its calls: the noise of each episode depends on creation order.
+            int created = 0;
+            return await AgentEvaluator.EvaluateAsync(suite, loop, episodes: 10, k: 2, seed: 3,
+                (env, _) => NoisyEnvironment.ForLevel(env, NoiseLevel.High, 500 + (ulong)Interlocked.Increment(ref created)),
+                batchSize: 3, maxConcurrency: concurrency);
+        }
+
+        var sequential = await Run(1);
+        var concurrent = await Run(3);
+        static string Key(Trajectory t) => $"{t.Task.Id}|{t.Seed}|{t.Success}|{t.Turns}|{string.Join(',', t.Events.Select(e => e.Kind))}";
+        Assert.Equal(sequential.Runs.Select(Key), concurrent.Runs.Select(Key));
+        Assert.Equal(sequential.Report, concurrent.Report);
+        Assert.Contains(sequential.Runs, r => r.Events.Any(e => e.Kind.StartsWith("noise:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Invalid_batch_size_or_concurrency_is_refused()
+    {
+        var suite = TaskSuites.Create("tooluse", SuiteScale.Small);
+        var loop = new AgentLoop(suite.CreateExpert());
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => AgentEvaluator.EvaluateAsync(suite, loop, 2, batchSize: 0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => AgentEvaluator.EvaluateAsync(suite, loop, 2, maxConcurrency: 0));
+    }
 }

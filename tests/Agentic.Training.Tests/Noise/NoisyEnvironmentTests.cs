@@ -110,4 +110,29 @@ public class NoisyEnvironmentTests
         Assert.Equal("noise:user:Typos", NoisyEnvironment.EventKind(new NoiseInjection(NoiseSource.User, "Typos", "user", 0, "")));
         Assert.Equal("noise:tool:Failure", NoisyEnvironment.EventKind(new NoiseInjection(NoiseSource.Tool, "Failure", "x", 0, "")));
     }
+
+    [Theory]
+    [InlineData("tooluse", true, true)]
+    [InlineData("searchqa", true, false)]
+    [InlineData("longcontext", false, false)]
+    public async Task Can_inject_tells_whether_a_suite_has_tools_or_a_user_to_perturb(string name, bool tools, bool user)
+    {
+        var suite = Agentic.Training.Tasks.TaskSuites.Create(name, Agentic.Training.Tasks.SuiteScale.Small);
+        var wrapped = NoisyEnvironment.ForLevel(suite.CreateEnvironment(), NoiseLevel.High, 5);
+        Assert.Equal(tools, wrapped.HasToolNoise);
+        Assert.Equal(user, wrapped.HasUserNoise);
+        Assert.Equal(tools || user, wrapped.CanInject);
+        Assert.False(new NoisyEnvironment(suite.CreateEnvironment(), null, null).CanInject);
+
+        // Where nothing can be injected, a high-noise run is the clean run, episode for episode.
+        if (!wrapped.CanInject)
+        {
+            var tasks = suite.HeldOut(6);
+            var loop = new AgentLoop(suite.CreateExpert(), new AgentLoopOptions { MaxTurns = 12 });
+            var clean = await loop.RunAsync(tasks.Select((t, i) => new AgentEpisode(suite.CreateEnvironment(), t, (ulong)i)).ToArray());
+            var noisy = await loop.RunAsync(tasks.Select((t, i) => new AgentEpisode(NoisyEnvironment.ForLevel(suite.CreateEnvironment(), NoiseLevel.High, 9 + (ulong)i), t, (ulong)i)).ToArray());
+            Assert.Equal(clean.Select(r => (r.Success, r.Turns, r.Messages.Count)), noisy.Select(r => (r.Success, r.Turns, r.Messages.Count)));
+            Assert.All(noisy, r => Assert.DoesNotContain(r.Events, e => e.Kind.StartsWith("noise:", StringComparison.Ordinal)));
+        }
+    }
 }
