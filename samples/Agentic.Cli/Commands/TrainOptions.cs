@@ -43,6 +43,7 @@ internal sealed class TrainOptions
     public Option<bool> Dgg { get; } = new("--dgg") { Description = "Dynamic Gradient Gating of reused rollout batches", DefaultValueFactory = _ => s_defaults.Dgg };
     public Option<int> Reuse { get; } = new("--reuse") { Description = "Most updates per rollout batch (K)", DefaultValueFactory = _ => s_defaults.MaxReuse };
     public Option<int> EvalEpisodes { get; } = new("--eval-episodes") { Description = "Held-out tasks per suite, evaluated clean and noisy", DefaultValueFactory = _ => s_defaults.EvalEpisodes };
+    public Option<RolloutDecoder> RolloutEngine { get; } = new("--rollout-engine") { Description = "Decoder of the RL rollouts: OnnxRuntime (an export of the current weights per rollout batch) or TorchSharp", DefaultValueFactory = _ => s_defaults.RolloutDecoder };
     public Option<EvaluationEngine> EvalEngine { get; } = new("--eval-engine") { Description = "Decoder of the held-out evaluation: OnnxRuntime (the exported policy, a batch per core) or TorchSharp", DefaultValueFactory = _ => s_defaults.EvalEngine };
     public Option<NoiseLevel> EvalNoise { get; } = new("--eval-noise") { Description = "Noise level (tool and user) of the noisy evaluation", DefaultValueFactory = _ => s_defaults.EvalNoise };
     public Option<string?> From { get; } = new("--from") { Description = "Start RL from this checkpoint instead of an SFT warm start" };
@@ -59,7 +60,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -99,6 +100,7 @@ internal sealed class TrainOptions
         EvalEpisodes = parse.GetValue(EvalEpisodes),
         EvalNoise = parse.GetValue(EvalNoise),
         EvalEngine = parse.GetValue(EvalEngine),
+        RolloutDecoder = parse.GetValue(RolloutEngine),
         StartFrom = parse.GetValue(From),
         Resume = parse.GetValue(Resume),
         Seed = parse.GetValue(Seed),

@@ -34,6 +34,7 @@ internal sealed record RlPhaseSettings
     public double TopP { get; init; } = 1.0;
     /// <summary>How a rollout's advantage is spread over its tokens.</summary>
     public CreditAssignment Credit { get; init; } = CreditAssignment.Episode;
+    public RolloutDecoder Decoder { get; init; } = RolloutDecoder.TorchSharp;
     /// <summary>Whether RL updates keep balancing the MoE router bias.</summary>
     public bool BalanceRouters { get; init; } = true;
     /// <summary>Chance that a group replays a partly solved task.</summary>
@@ -96,7 +97,7 @@ internal static class RlPhase
         var curriculum = p.Noise
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
-        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, ReplayFraction = p.ReplayFraction, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
+        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, Decoder = p.Decoder, ReplayFraction = p.ReplayFraction, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
         Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
         var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
         await using var rl = p.Async

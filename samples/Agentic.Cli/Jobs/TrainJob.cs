@@ -34,6 +34,7 @@ internal sealed record TrainSettings
     public double RolloutTemperature { get; init; } = 1.0;
     public double RolloutTopP { get; init; } = 1.0;
     public CreditAssignment Credit { get; init; } = CreditAssignment.Episode;
+    public RolloutDecoder RolloutDecoder { get; init; } = RolloutDecoder.OnnxRuntime;
     public bool BalanceRouters { get; init; } = true;
     public double ReplayFraction { get; init; }
 
@@ -50,7 +51,7 @@ internal sealed record TrainSettings
     public bool SharedSeeds { get; init; } = true;
     public bool Dgg { get; init; } = true;
     public int MaxReuse { get; init; } = 2;
-    public int EvalEpisodes { get; init; } = 64;
+    public int EvalEpisodes { get; init; } = 1024;
     public NoiseLevel EvalNoise { get; init; } = NoiseLevel.Medium;
     public EvaluationEngine EvalEngine { get; init; } = EvaluationEngine.OnnxRuntime;
     public int MaxPositions { get; init; } = 512;
@@ -69,7 +70,7 @@ internal sealed record TrainSettings
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
-        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, AnswerSimilarity = AnswerSimilarity, ExpertGuidance = ExpertGuidance,
+        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, AnswerSimilarity = AnswerSimilarity, ExpertGuidance = ExpertGuidance,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, SharedSeeds = SharedSeeds, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
@@ -218,7 +219,7 @@ internal static class TrainJob
         ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" + (s.SharedSeeds ? ", one noise seed per group" : ", a noise seed per rollout") : "off",
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
         ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokenEmbedding ? ", previous-token embedding" : ""),
-        ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, top-p {s.RolloutTopP}, learning rate {s.RlLearningRate}, {(s.Credit == CreditAssignment.PrefixTree ? "prefix-tree" : "episode")} credit, router bias {(s.BalanceRouters ? "balanced" : "frozen")}"),
+        ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, top-p {s.RolloutTopP}, learning rate {s.RlLearningRate}, {(s.Credit == CreditAssignment.PrefixTree ? "prefix-tree" : "episode")} credit, router bias {(s.BalanceRouters ? "balanced" : "frozen")}, rollouts decoded by {(s.RolloutDecoder == RolloutDecoder.OnnxRuntime ? "ONNX Runtime" : "TorchSharp")}"),
         ["task_replay"] = s.ReplayFraction == 0 ? "off" : FormattableString.Invariant($"{s.ReplayFraction * 100:0.#}% of groups replay a partly solved task"),
         ["expert_guidance"] = s.ExpertGuidance ? "on (one scripted-expert rollout per subgroup, LUFFY)" : "off",
         ["answer_similarity"] = s.AnswerSimilarity == 0 ? "off" : s.AnswerSimilarity.ToString(System.Globalization.CultureInfo.InvariantCulture),

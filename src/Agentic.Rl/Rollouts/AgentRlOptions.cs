@@ -12,6 +12,20 @@ public enum CreditAssignment
     PrefixTree,
 }
 
+/// <summary>The engine that decodes the rollouts.</summary>
+public enum RolloutDecoder
+{
+    /// <summary>The TorchSharp policy itself (<see cref="Generation.PolicyGenerator"/>).</summary>
+    TorchSharp,
+
+    /// <summary>
+    /// ONNX Runtime on an export of the current weights, made before every rollout batch (as RL frameworks decode with an
+    /// inference engine and train with another). The trainer's recomputed log-probabilities absorb the tiny numerical
+    /// difference between the engines (see <see cref="Training.PolicyGradientOptions.OldLogProbs"/>).
+    /// </summary>
+    OnnxRuntime,
+}
+
 /// <summary>Options of <see cref="AgentRlTrainer"/>.</summary>
 public sealed class AgentRlOptions
 {
@@ -91,6 +105,9 @@ public sealed class AgentRlOptions
 
     /// <summary>Most times one task is replayed. Default 8.</summary>
     [Range(1, 1000)] public int MaxReplays { get; set; } = 8;
+
+    /// <summary>The engine that decodes the rollouts. Default <see cref="RolloutDecoder.TorchSharp"/>.</summary>
+    public RolloutDecoder Decoder { get; set; } = RolloutDecoder.TorchSharp;
 
     /// <summary>Seed of task sampling, episode seeds and noise seeds.</summary>
     public ulong Seed { get; set; } = 1;

@@ -2,7 +2,6 @@ using Agentic.Core.Agents;
 using Agentic.Core.Chat;
 using Agentic.Core.Randomness;
 using Agentic.Core.Tokenization;
-using Agentic.Rl.Generation;
 using Agentic.Rl.Modeling;
 using Agentic.Training.Noise;
 
@@ -37,7 +36,8 @@ internal static class RolloutEngine
             for (int i = 0; i < request.GroupSize; i++) episodes.Add(Episode(suite, task, request, i));
         }
 
-        var loop = new AgentLoop(new PolicyGenerator(model, tokenizer.EndOfTextId), template, tokenizer, new AgentLoopOptions
+        using var decoder = RolloutDecoding.Open(model, tokenizer, options.Decoder);
+        var loop = new AgentLoop(decoder.Generator, template, tokenizer, new AgentLoopOptions
         {
             MaxTurns = options.MaxTurns,
             MaxTokens = Math.Min(options.MaxTokens, model.Config.MaxPositionEmbeddings),

@@ -27,7 +27,7 @@ public sealed class AgentRlTrainerTests : IDisposable
 
     private sealed class Run : IDisposable
     {
-        public Run(MoeCausalLM model, ByteLevelTokenizer tokenizer)
+        public Run(MoeCausalLM model, ByteLevelTokenizer tokenizer, RolloutDecoder decoder = RolloutDecoder.TorchSharp)
         {
             Model = model;
             Tokenizer = tokenizer;
@@ -36,7 +36,7 @@ public sealed class AgentRlTrainerTests : IDisposable
             ITaskSuite[] suites = [new EchoSuite("echo1"), new EchoSuite("echo2")];
             var reward = new CompositeReward((new OutcomeReward(), 1.0));
             Trainer = new AgentRlTrainer(model, tokenizer, Template, suites, t => reward.Compute(t), Policy,
-                new AgentRlOptions { GroupSize = 4, TasksPerStep = 3, MaxTurns = 1, MaxNewTokensPerTurn = 3, MaxTokens = 120, Seed = 11, DynamicSampling = false },
+                new AgentRlOptions { GroupSize = 4, TasksPerStep = 3, MaxTurns = 1, MaxNewTokensPerTurn = 3, MaxTokens = 120, Seed = 11, DynamicSampling = false, Decoder = decoder },
                 curriculum: new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Window = 4, MinCleanSuccess = 0, Seed = 3 }),
                 scheduler: new SuiteScheduler(["echo1", "echo2"]));
         }
@@ -79,6 +79,31 @@ public sealed class AgentRlTrainerTests : IDisposable
             foreach (var sub in g.Rollouts.GroupBy(r => r.Noisy))
                 Assert.Equal(0, sub.Sum(r => r.Advantage), 9);
         Assert.Equal(1, run.Trainer.StepCount);
+    }
+
+    [Fact]
+    public async Task Rollouts_decoded_by_onnx_runtime_sample_the_tokens_torchsharp_samples_and_train_the_same()
+    {
+        var tokenizer = ByteLevelTokenizer.CreateDefault();
+        using var torch = new Run(NewModel(), tokenizer);
+        using var onnx = new Run(NewModel(), tokenizer, RolloutDecoder.OnnxRuntime);
+        for (int i = 0; i < 2; i++)
+        {
+            // The second step decodes an export of the weights the first update changed.
+            var a = await torch.Trainer.StepAsync();
+            var b = await onnx.Trainer.StepAsync();
+            var ra = a.Rollouts.Select(r => r.Trajectory).ToArray();
+            var rb = b.Rollouts.Select(r => r.Trajectory).ToArray();
+            Assert.Equal(ra.Length, rb.Length);
+            for (int j = 0; j < ra.Length; j++)
+            {
+                Assert.Equal(ra[j].TokenIds, rb[j].TokenIds);
+                Assert.Equal(ra[j].LossMask, rb[j].LossMask);
+                for (int t = 0; t < ra[j].LogProbs.Length; t++) Assert.Equal(ra[j].LogProbs[t], rb[j].LogProbs[t], 1e-4);
+            }
+            Assert.True(b.Update.MaxLogProbMismatch < 1e-3, $"log-prob mismatch {b.Update.MaxLogProbMismatch}");
+        }
+        Assert.Equal(Weights(torch.Model), Weights(onnx.Model), (x, y) => Math.Abs(x - y) < 1e-4);
     }
 
     [Fact]
