@@ -12,20 +12,18 @@ namespace Agentic.Cli.Jobs;
 
 /// <summary>
 /// A checkpoint served as a <see cref="LocalPolicyChatClient"/>: over the TorchSharp <see cref="PolicyGenerator"/>, or
-/// with <c>onnx</c> over an <see cref="OnnxPolicySession"/> (an exported <c>model.onnx</c> next to the checkpoint, or an
-/// export written on the fly to a temporary folder that is deleted on dispose).
+/// with <c>onnx</c> over an <see cref="OnnxPolicySession"/> (an exported <c>model.onnx</c> next to the checkpoint, or the
+/// checkpoint exported on the fly into the session, see <see cref="OnnxPolicyExporter.OpenSession"/>).
 /// </summary>
 internal sealed class LocalPolicyServing : IDisposable
 {
     private readonly IDisposable _engine;
-    private readonly string? _temporaryFolder;
 
-    private LocalPolicyServing(ITokenGenerator generator, IDisposable engine, ByteLevelTokenizer tokenizer, string engineName, string? modelPath, string? temporaryFolder,
+    private LocalPolicyServing(ITokenGenerator generator, IDisposable engine, ByteLevelTokenizer tokenizer, string engineName, string? modelPath,
         LocalPolicyChatClientOptions? options)
     {
         Generator = generator;
         _engine = engine;
-        _temporaryFolder = temporaryFolder;
         Tokenizer = tokenizer;
         Template = new ChatTemplate(tokenizer);
         EngineName = engineName;
@@ -48,7 +46,7 @@ internal sealed class LocalPolicyServing : IDisposable
     /// <summary><c>torchsharp</c> or <c>onnxruntime</c>.</summary>
     public string EngineName { get; }
 
-    /// <summary>The ONNX model served, when <see cref="EngineName"/> is <c>onnxruntime</c>.</summary>
+    /// <summary>The ONNX model file served (an export next to the checkpoint); null for TorchSharp or an export made on the fly.</summary>
     public string? ModelPath { get; }
 
     /// <summary>Whether the engine is safe for concurrent calls (ONNX Runtime is; the TorchSharp generator is not).</summary>
@@ -61,34 +59,36 @@ internal sealed class LocalPolicyServing : IDisposable
         if (!onnx)
         {
             var loaded = PolicyCheckpoint.Load(folder);
-            return new LocalPolicyServing(new PolicyGenerator(loaded.Model, loaded.Tokenizer.EndOfTextId), loaded.Model, loaded.Tokenizer, "torchsharp", null, null, options);
+            return new LocalPolicyServing(new PolicyGenerator(loaded.Model, loaded.Tokenizer.EndOfTextId), loaded.Model, loaded.Tokenizer, "torchsharp", null, options);
         }
 
-        string? temporary = null;
+        OnnxPolicySession session;
         var modelPath = FindExport(folder);
         if (modelPath is null)
         {
-            temporary = Path.Combine(Path.GetTempPath(), "agentic-onnx-" + Guid.NewGuid().ToString("N"));
-            modelPath = Path.Combine(temporary, OnnxPolicySession.DefaultModelFileName);
+            // No export next to the checkpoint: the weights are exported into the session's memory, nothing on disk.
             var loaded = PolicyCheckpoint.Load(folder);
             using (loaded.Model)
             {
-                OnnxPolicyExporter.Export(loaded.Model, modelPath, new OnnxExportOptions
+                session = OnnxPolicyExporter.OpenSession(loaded.Model, o => o.IntraOpThreads = intraOpThreads, new OnnxExportOptions
                 {
                     Tokenizer = loaded.Tokenizer,
                     Metadata = new Dictionary<string, string> { ["source_checkpoint"] = folder },
                 });
             }
         }
+        else
+        {
+            session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = modelPath, IntraOpThreads = intraOpThreads });
+        }
         try
         {
-            var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = modelPath, IntraOpThreads = intraOpThreads });
             var tokenizer = session.Tokenizer ?? PolicyCheckpoint.Load(folder).Tokenizer;
-            return new LocalPolicyServing(session, session, tokenizer, "onnxruntime", modelPath, temporary, options);
+            return new LocalPolicyServing(session, session, tokenizer, "onnxruntime", modelPath, options);
         }
         catch
         {
-            if (temporary is not null) TryDelete(temporary);
+            session.Dispose();
             throw;
         }
     }
@@ -107,24 +107,5 @@ internal sealed class LocalPolicyServing : IDisposable
         return null;
     }
 
-    public void Dispose()
-    {
-        _engine.Dispose();
-        if (_temporaryFolder is not null) TryDelete(_temporaryFolder);
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temporary folder left behind is harmless.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
+    public void Dispose() => _engine.Dispose();
 }

@@ -1,7 +1,6 @@
 using Agentic.Core.Agents;
 using Agentic.Core.Chat;
 using Agentic.Core.Generation;
-using Agentic.Core.Inference;
 using Agentic.Core.Tokenization;
 using Agentic.Rl.Export;
 using Agentic.Rl.Generation;
@@ -70,26 +69,12 @@ internal static class SuiteEvaluation
         {
             if (engine == EvaluationEngine.TorchSharp) return new EvaluationPolicy(new PolicyGenerator(model, tokenizer.EndOfTextId), 1, null);
 
-            // The current weights, exported; the session holds the graph in memory, so the file goes right away.
-            var folder = Path.Combine(Path.GetTempPath(), "agentic-eval-" + Guid.NewGuid().ToString("N"));
-            try
+            var session = OnnxPolicyExporter.OpenSession(model, o =>
             {
-                var path = Path.Combine(folder, OnnxPolicySession.DefaultModelFileName);
-                OnnxPolicyExporter.Export(model, path, new OnnxExportOptions { Tokenizer = tokenizer });
-                var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = path, IntraOpThreads = 1, PadTokenId = tokenizer.EndOfTextId });
-                return new EvaluationPolicy(session, Math.Clamp(Environment.ProcessorCount, 1, 8), session);
-            }
-            finally
-            {
-                try
-                {
-                    Directory.Delete(folder, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // A temporary file left behind is harmless.
-                }
-            }
+                o.PadTokenId = tokenizer.EndOfTextId;
+                o.IntraOpThreads = 1;
+            });
+            return new EvaluationPolicy(session, Math.Clamp(Environment.ProcessorCount, 1, 8), session);
         }
 
         public void Dispose() => owned?.Dispose();

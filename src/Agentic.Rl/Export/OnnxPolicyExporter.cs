@@ -82,6 +82,53 @@ public static class OnnxPolicyExporter
         }
     }
 
+    /// <summary>
+    /// Exports <paramref name="model"/>'s current weights and opens an ONNX Runtime session over them, for decoding in
+    /// the same process (rollouts, evaluation): the export goes to a private temporary file that is deleted once the
+    /// session has loaded it, so nothing is left on disk.
+    /// </summary>
+    /// <param name="model">The policy; its current weights are exported (training mode is irrelevant).</param>
+    /// <param name="configure">
+    /// Adjusts the session's options (pad token, threads, execution provider); <see cref="OnnxPolicyOptions.ModelPath"/>
+    /// is set to the temporary export.
+    /// </param>
+    /// <param name="export">Tokenizer and metadata of the export (sidecar files are never written).</param>
+    /// <returns>The session; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="NotSupportedException">The weights exceed the 2 GiB protobuf limit.</exception>
+    public static OnnxPolicySession OpenSession(MoeCausalLM model, Action<OnnxPolicyOptions>? configure = null, OnnxExportOptions? export = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var proto = BuildModel(model, export ?? new OnnxExportOptions());
+        if (proto.CalculateSize() >= MaxProtobufBytes)
+        {
+            throw new NotSupportedException("The model exceeds the 2 GiB protobuf limit of a single ONNX file; external-data export is not implemented.");
+        }
+        var folder = Directory.CreateTempSubdirectory("agentic-onnx-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, OnnxPolicySession.DefaultModelFileName);
+            using (var stream = File.Create(path)) proto.WriteTo(stream);
+            var options = new OnnxPolicyOptions { ModelPath = path };
+            configure?.Invoke(options);
+            return new OnnxPolicySession(options);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temporary file left behind is harmless.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
     private static void Write(Stream stream, string text)
     {
         using var writer = new StreamWriter(stream, leaveOpen: true);

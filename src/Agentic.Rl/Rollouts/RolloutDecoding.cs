@@ -1,5 +1,4 @@
 using Agentic.Core.Generation;
-using Agentic.Core.Inference;
 using Agentic.Core.Tokenization;
 using Agentic.Rl.Export;
 using Agentic.Rl.Generation;
@@ -26,26 +25,8 @@ internal sealed class RolloutDecoding : IDisposable
     {
         if (decoder == RolloutDecoder.TorchSharp) return new RolloutDecoding(new PolicyGenerator(model, tokenizer.EndOfTextId), null);
 
-        // An export of the current weights; the session keeps the graph in memory, so the file goes right away.
-        var folder = Path.Combine(Path.GetTempPath(), "agentic-rollout-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var path = Path.Combine(folder, OnnxPolicySession.DefaultModelFileName);
-            OnnxPolicyExporter.Export(model, path);
-            var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = path, PadTokenId = tokenizer.EndOfTextId });
-            return new RolloutDecoding(session, session);
-        }
-        finally
-        {
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A temporary file left behind is harmless.
-            }
-        }
+        var session = OnnxPolicyExporter.OpenSession(model, o => o.PadTokenId = tokenizer.EndOfTextId);
+        return new RolloutDecoding(session, session);
     }
 
     /// <inheritdoc />

@@ -260,6 +260,24 @@ public sealed class OnnxPolicyExporterTests : IDisposable
     }
 
     [Fact]
+    public void An_in_process_session_over_the_current_weights_decodes_like_the_model()
+    {
+        using var model = CreateModel(ZeroSharedGqa(), seed: 36);
+        var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 16 };
+        using (var session = OnnxPolicyExporter.OpenSession(model, o => o.IntraOpThreads = 1, new OnnxExportOptions { Tokenizer = ByteLevelTokenizer.CreateDefault() }))
+        {
+            Assert.Equal(1, session.Options.IntraOpThreads);
+            Assert.NotNull(session.Tokenizer);
+            AssertSame(new PolicyGenerator(model, padTokenId: 0).Generate(s_prompts, options), session.Generate(s_prompts, options));
+        }
+
+        // A later session sees the weights as they are then.
+        using (torch.no_grad()) model.parameters().First(p => p.shape.Length == 2).add_(0.5f);
+        using var updated = OnnxPolicyExporter.OpenSession(model);
+        AssertSame(new PolicyGenerator(model, padTokenId: 0).Generate(s_prompts, options), updated.Generate(s_prompts, options));
+    }
+
+    [Fact]
     public void Export_writes_atomically_with_metadata_and_sidecar_files()
     {
         using var model = CreateModel(ZeroSharedGqa(), seed: 34);
