@@ -51,7 +51,7 @@ public sealed class PolicyGenerator : ITokenGenerator
                 using (var scope = NewDisposeScope())
                 {
                     using var input = tensor(decoding.PromptIds, [batch, decoding.PromptLength]);
-                    var output = _model.forward(new CausalLMInput(input, attention, Cache: cache));
+                    var output = _model.forward(new CausalLMInput(input, attention, Cache: cache) { LastPositionLogitsOnly = true });
                     CopyLastLogits(output.Logits, decoding.Logits, [.. Enumerable.Range(0, batch)], _model.Config.VocabSize);
                 }
 

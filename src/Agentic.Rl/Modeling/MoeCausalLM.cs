@@ -12,10 +12,17 @@ namespace Agentic.Rl.Modeling;
 /// </param>
 /// <param name="PositionIds">Optional positions [B, T]; derived from the mask (or the cache length) when null.</param>
 /// <param name="Cache">Optional KV cache to read and extend.</param>
-public sealed record CausalLMInput(Tensor InputIds, Tensor? AttentionMask = null, Tensor? PositionIds = null, KvCache? Cache = null);
+public sealed record CausalLMInput(Tensor InputIds, Tensor? AttentionMask = null, Tensor? PositionIds = null, KvCache? Cache = null)
+{
+    /// <summary>
+    /// Compute the logits of the last position only ([B, 1, V]), as decoding needs after a prefill: the language-model
+    /// head then runs on one position per row instead of T. Default false.
+    /// </summary>
+    public bool LastPositionLogitsOnly { get; init; }
+}
 
 /// <summary>Outputs of one forward pass of <see cref="MoeCausalLM"/>.</summary>
-/// <param name="Logits">Next-token logits [B, T, V] (float32).</param>
+/// <param name="Logits">Next-token logits [B, T, V] (float32), or [B, 1, V] with <see cref="CausalLMInput.LastPositionLogitsOnly"/>.</param>
 /// <param name="AuxiliaryLoss">The summed router auxiliary loss in training when enabled, else null.</param>
 public sealed record CausalLMOutput(Tensor Logits, Tensor? AuxiliaryLoss);
 
@@ -142,6 +149,7 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
             h = layer.forward(h, cos, sin, mask, input.Cache);
             if (layer.Moe.AuxiliaryLoss is { } a) aux = aux is null ? a : aux.Plus(a);
         }
+        if (input.LastPositionLogitsOnly && t > 1) h = h[.., ^1.., ..];
         var logits = lm_head.forward(norm.forward(h));
         return new CausalLMOutput(logits, aux);
     }

@@ -120,6 +120,30 @@ public class KvCacheTests
     }
 
     [Fact]
+    public void Last_position_logits_are_the_last_slice_of_the_full_logits_and_leave_the_cache_the_same()
+    {
+        using var model = new MoeCausalLM(TinyModels.Config() with { PreviousTokenEmbedding = true }, seed: 17);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var ids = tensor(new long[] { 5, 6, 7, 8, 9, 10, 0, 0, 0, 11, 12, 13 }).reshape(2, 6);
+        var mask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1 }).reshape(2, 6);
+        using var fullCache = new KvCache(model.Config.NumHiddenLayers);
+        using var lastCache = new KvCache(model.Config.NumHiddenLayers);
+        var full = model.forward(new CausalLMInput(ids, mask, Cache: fullCache)).Logits;
+        var last = model.forward(new CausalLMInput(ids, mask, Cache: lastCache) { LastPositionLogitsOnly = true }).Logits;
+        Assert.Equal([2L, 1L, model.Config.VocabSize], last.shape);
+        Assert.True((full[.., ^1..] - last).abs().max().item<float>() < 1e-5);
+
+        // The next step decodes the same from either cache.
+        var next = tensor(new long[] { 20, 21 }).reshape(2, 1);
+        var mask2 = cat([mask, ones(2, 1, dtype: int64)], 1);
+        var a = model.forward(new CausalLMInput(next, mask2, Cache: fullCache)).Logits;
+        var b = model.forward(new CausalLMInput(next, mask2, Cache: lastCache) { LastPositionLogitsOnly = true }).Logits;
+        Assert.True((a - b).abs().max().item<float>() < 1e-5);
+    }
+
+    [Fact]
     public void Appending_a_different_number_of_rows_is_refused()
     {
         using var model = new MoeCausalLM(TinyModels.Config(), seed: 16);
