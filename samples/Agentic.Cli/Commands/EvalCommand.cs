@@ -3,7 +3,6 @@ using System.Text.Json;
 using Agentic.Core.Agents;
 using Agentic.Core.Chat;
 using Agentic.Rl.Checkpoints;
-using Agentic.Rl.Generation;
 using Agentic.Training.Evaluation;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks;
@@ -31,7 +30,7 @@ internal static class EvalCommand
         var noise = new Option<NoiseLevel>("--noise") { Description = "Noise level, tool and user (none, low, medium, high); with a level, clean and noisy runs are shown side by side", DefaultValueFactory = _ => NoiseLevel.None };
         var noisePerTask = new Option<bool>("--noise-per-task") { Description = "The k runs of a task share one noise seed, so pass@k under noise asks whether the policy solves that noisy episode in k tries (default: a seed per run)" };
         var topP = new Option<float>("--top-p") { Description = "Nucleus truncation of a checkpoint policy's sampler (with --temperature above 0)", DefaultValueFactory = _ => 1f };
-        var onnx = new Option<bool>("--onnx") { Description = "Decode a checkpoint policy with ONNX Runtime (its model.onnx, or an export written on the fly)" };
+        var onnx = new Option<bool>("--onnx") { Description = "Decode a checkpoint policy with ONNX Runtime (its weights exported into the session, a batch per core)" };
         var batch = new Option<int>("--batch") { Description = "Episodes decoded together (one batched generation per turn for a checkpoint policy)", DefaultValueFactory = _ => 32 };
         var command = new Command("eval", "Evaluate a policy on a suite's held-out tasks")
         {
@@ -49,7 +48,7 @@ internal static class EvalCommand
             var policyName = parse.GetValue(policy)!;
             var options = new AgentLoopOptions { MaxTurns = parse.GetValue(maxTurns), Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP), Seed = parse.GetValue(seed) };
             LoadedPolicy? loaded = null;
-            Jobs.LocalPolicyServing? serving = null;
+            Jobs.EvaluationPolicy? evaluation = null;
             int concurrency = 1;
             AgentLoop loop;
             switch (policyName)
@@ -68,17 +67,10 @@ internal static class EvalCommand
                     bool listTools = !(loaded.Metadata.TryGetValue(Jobs.SuiteSftJob.TemplateToolsKey, out var include) && include == "false");
                     var template = new ChatTemplate(loaded.Tokenizer, new ChatTemplateOptions { IncludeToolsInSystemPrompt = listTools });
                     options.MaxNewTokensPerTurn = Math.Min(256, options.MaxTokens / 2);
-                    if (parse.GetValue(onnx))
-                    {
-                        // One intra-op thread per session call and a batch per core (ONNX Runtime sessions accept concurrent runs).
-                        serving = Jobs.LocalPolicyServing.Open(policyName, onnx: true, intraOpThreads: 1);
-                        concurrency = Math.Clamp(Environment.ProcessorCount, 1, 8);
-                        loop = new AgentLoop(serving.Generator, template, loaded.Tokenizer, options);
-                    }
-                    else
-                    {
-                        loop = new AgentLoop(new PolicyGenerator(loaded.Model, loaded.Tokenizer.EndOfTextId), template, loaded.Tokenizer, options);
-                    }
+                    // ONNX Runtime: the loaded weights exported into a session, a batch per core.
+                    evaluation = Jobs.EvaluationPolicy.Open(loaded.Model, loaded.Tokenizer, parse.GetValue(onnx) ? Jobs.EvaluationEngine.OnnxRuntime : Jobs.EvaluationEngine.TorchSharp);
+                    concurrency = evaluation.Concurrency;
+                    loop = new AgentLoop(evaluation.Generator, template, loaded.Tokenizer, options);
                     break;
             }
             try
@@ -138,7 +130,7 @@ internal static class EvalCommand
             finally
             {
                 loaded?.Model.Dispose();
-                serving?.Dispose();
+                evaluation?.Dispose();
             }
         });
         return command;

@@ -52,8 +52,8 @@ internal sealed class LocalPolicyServing : IDisposable
     /// <summary>Whether the engine is safe for concurrent calls (ONNX Runtime is; the TorchSharp generator is not).</summary>
     public bool SupportsConcurrentCalls => _engine is OnnxPolicySession;
 
-    /// <summary>Loads <paramref name="checkpoint"/> on the requested engine (<paramref name="intraOpThreads"/>: ONNX Runtime threads per run, 0 = its default).</summary>
-    public static LocalPolicyServing Open(string checkpoint, bool onnx, LocalPolicyChatClientOptions? options = null, int intraOpThreads = 0)
+    /// <summary>Loads <paramref name="checkpoint"/> on the requested engine.</summary>
+    public static LocalPolicyServing Open(string checkpoint, bool onnx, LocalPolicyChatClientOptions? options = null)
     {
         var folder = Path.GetFullPath(checkpoint.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
         if (!onnx)
@@ -70,7 +70,7 @@ internal sealed class LocalPolicyServing : IDisposable
             var loaded = PolicyCheckpoint.Load(folder);
             using (loaded.Model)
             {
-                session = OnnxPolicyExporter.OpenSession(loaded.Model, o => o.IntraOpThreads = intraOpThreads, new OnnxExportOptions
+                session = OnnxPolicyExporter.OpenSession(loaded.Model, export: new OnnxExportOptions
                 {
                     Tokenizer = loaded.Tokenizer,
                     Metadata = new Dictionary<string, string> { ["source_checkpoint"] = folder },
@@ -79,7 +79,7 @@ internal sealed class LocalPolicyServing : IDisposable
         }
         else
         {
-            session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = modelPath, IntraOpThreads = intraOpThreads });
+            session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = modelPath });
         }
         try
         {

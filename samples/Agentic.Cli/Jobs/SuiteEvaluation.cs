@@ -57,26 +57,26 @@ internal static class SuiteEvaluation
             batchSize: BatchSize, cancellationToken: cancellationToken, maxConcurrency: policy.Concurrency);
         return new CleanNoisy(clean, noisy) { CleanOutcomes = cleanOutcomes, NoisyOutcomes = [.. noisyRuns.Select(t => t.Success)] };
     }
+}
 
-    /// <summary>A policy's generator for evaluation and how many batches it decodes at once.</summary>
-    private sealed class EvaluationPolicy(ITokenGenerator generator, int concurrency, IDisposable? owned) : IDisposable
+/// <summary>A policy's generator for evaluation on an <see cref="EvaluationEngine"/>, and how many batches it decodes at once.</summary>
+internal sealed class EvaluationPolicy(ITokenGenerator generator, int concurrency, IDisposable? owned) : IDisposable
+{
+    public ITokenGenerator Generator { get; } = generator;
+
+    public int Concurrency { get; } = concurrency;
+
+    public static EvaluationPolicy Open(MoeCausalLM model, ByteLevelTokenizer tokenizer, EvaluationEngine engine)
     {
-        public ITokenGenerator Generator { get; } = generator;
+        if (engine == EvaluationEngine.TorchSharp) return new EvaluationPolicy(new PolicyGenerator(model, tokenizer.EndOfTextId), 1, null);
 
-        public int Concurrency { get; } = concurrency;
-
-        public static EvaluationPolicy Open(MoeCausalLM model, ByteLevelTokenizer tokenizer, EvaluationEngine engine)
+        var session = OnnxPolicyExporter.OpenSession(model, o =>
         {
-            if (engine == EvaluationEngine.TorchSharp) return new EvaluationPolicy(new PolicyGenerator(model, tokenizer.EndOfTextId), 1, null);
-
-            var session = OnnxPolicyExporter.OpenSession(model, o =>
-            {
-                o.PadTokenId = tokenizer.EndOfTextId;
-                o.IntraOpThreads = 1;
-            });
-            return new EvaluationPolicy(session, Math.Clamp(Environment.ProcessorCount, 1, 8), session);
-        }
-
-        public void Dispose() => owned?.Dispose();
+            o.PadTokenId = tokenizer.EndOfTextId;
+            o.IntraOpThreads = 1;
+        });
+        return new EvaluationPolicy(session, Math.Clamp(Environment.ProcessorCount, 1, 8), session);
     }
+
+    public void Dispose() => owned?.Dispose();
 }

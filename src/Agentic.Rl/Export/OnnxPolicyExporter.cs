@@ -68,11 +68,7 @@ public static class OnnxPolicyExporter
         var folder = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(folder);
 
-        var proto = BuildModel(model, options);
-        if (proto.CalculateSize() >= MaxProtobufBytes)
-        {
-            throw new NotSupportedException("The model exceeds the 2 GiB protobuf limit of a single ONNX file; external-data export is not implemented.");
-        }
+        var proto = BuildModelWithinLimit(model, options);
 
         WriteAtomically(path, stream => proto.WriteTo(stream));
         if (options.WriteSidecarFiles)
@@ -99,11 +95,7 @@ public static class OnnxPolicyExporter
     public static OnnxPolicySession OpenSession(MoeCausalLM model, Action<OnnxPolicyOptions>? configure = null, OnnxExportOptions? export = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var proto = BuildModel(model, export ?? new OnnxExportOptions());
-        if (proto.CalculateSize() >= MaxProtobufBytes)
-        {
-            throw new NotSupportedException("The model exceeds the 2 GiB protobuf limit of a single ONNX file; external-data export is not implemented.");
-        }
+        var proto = BuildModelWithinLimit(model, export ?? new OnnxExportOptions());
         var folder = Directory.CreateTempSubdirectory("agentic-onnx-").FullName;
         try
         {
@@ -127,6 +119,17 @@ public static class OnnxPolicyExporter
             {
             }
         }
+    }
+
+    /// <summary>The model's graph, refused when it exceeds the protobuf limit of one file.</summary>
+    private static ModelProto BuildModelWithinLimit(MoeCausalLM model, OnnxExportOptions options)
+    {
+        var proto = BuildModel(model, options);
+        if (proto.CalculateSize() >= MaxProtobufBytes)
+        {
+            throw new NotSupportedException("The model exceeds the 2 GiB protobuf limit of a single ONNX file; external-data export is not implemented.");
+        }
+        return proto;
     }
 
     private static void Write(Stream stream, string text)
