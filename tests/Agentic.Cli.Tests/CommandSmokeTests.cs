@@ -47,6 +47,13 @@ public sealed class CommandSmokeTests : IDisposable
         var bench = ReadJson(benchJson);
         Assert.True(bench.GetProperty("onnx_vs_torchsharp_decode_ratio_batch1").GetDouble() > 0);
         Assert.True(bench.GetProperty("max_abs_logit_diff").GetDouble() < 1e-3);
+        var prefixJson = Path.Combine(_root, "bench-prefix.json");
+        Assert.Equal(0, Run("bench", "prefix", "--policy", Path.Combine(output, "checkpoint"), "--suite", "tooluse", "--episodes", "2", "--max-turns", "3",
+            "--repeats", "1", "--json", prefixJson));
+        var prefix = ReadJson(prefixJson);
+        Assert.Equal(2, prefix.GetProperty("episodes").GetInt32());
+        Assert.True(prefix.GetProperty("prefix_reuse_speedup").GetDouble() > 0);
+        Assert.InRange(prefix.GetProperty("reused_prompt_token_share").GetDouble(), 0, 1);
 
         // The trained checkpoint as an agent policy (a tiny budget: it only has to run end to end).
         var evalJson = Path.Combine(_root, "eval-checkpoint.json");

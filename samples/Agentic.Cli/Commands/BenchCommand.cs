@@ -12,6 +12,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Benchmarks (ratios against a same-process baseline)");
         command.Subcommands.Add(CreateTrain());
         command.Subcommands.Add(BenchInference.Create());
+        command.Subcommands.Add(BenchPrefix.Create());
         command.Subcommands.Add(CreateAsync());
         return command;
     }

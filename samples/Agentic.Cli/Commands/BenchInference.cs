@@ -112,7 +112,8 @@ internal static class BenchInference
         {
             var path = Path.Combine(folder, "model.onnx");
             OnnxPolicyExporter.Export(model, path, new OnnxExportOptions { Tokenizer = tokenizer, WriteSidecarFiles = false });
-            using var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = path, IntraOpThreads = settings.Threads, PadTokenId = tokenizer.EndOfTextId });
+            // Timed repeats run the same prompts: no prefix reuse, so every repeat prefills them in full.
+            using var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = path, IntraOpThreads = settings.Threads, PadTokenId = tokenizer.EndOfTextId, PrefixCacheMegabytes = 0 });
             var generator = new PolicyGenerator(model, tokenizer.EndOfTextId);
             int promptTokens = Math.Min(settings.PromptTokens, model.Config.MaxPositionEmbeddings - settings.NewTokens);
             var rows = new List<(int, EngineTiming, EngineTiming)>();
@@ -166,18 +167,11 @@ internal static class BenchInference
         }
         EngineTiming Timing(int e)
         {
-            double medianFirst = Median(ttft[e]), medianTotal = Median(total[e]);
+            double medianFirst = TrainBenchmark.Median(ttft[e]), medianTotal = TrainBenchmark.Median(total[e]);
             double decodeSeconds = Math.Max(medianTotal - medianFirst, 1e-6) / 1000.0;
             return new EngineTiming(prompts.Count * (settings.NewTokens - 1) / decodeSeconds, medianFirst);
         }
         return (Timing(0), Timing(1));
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        int n = values.Count;
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 }
 
@@ -220,7 +214,8 @@ internal static class InferenceParity
 
         using var session = new InferenceSession(onnxPath);
         var inputNames = new List<string> { "input_ids", "attention_mask", "position_ids" };
-        if (config.PreviousTokenEmbedding) inputNames.Add("previous_ids");
+        int window = config.PreviousTokenEmbedding ? config.PreviousTokenWindow : 0;
+        for (int d = 1; d <= window; d++) inputNames.Add(d == 1 ? "previous_ids" : $"previous_ids_{d}");
         var outputNames = new List<string> { "logits" };
         for (int i = 0; i < layers; i++)
         {
@@ -236,11 +231,16 @@ internal static class InferenceParity
         try
         {
             int total = length, step = length;
-            // previous_ids: the token before each position, or vocab_size where it is padding or absent.
-            var previous = new long[batch * length];
-            for (int b = 0; b < batch; b++)
-                for (int i = 0; i < length; i++)
-                    previous[b * length + i] = i > 0 && mask[b * length + i - 1] == 1 ? ids[b * length + i - 1] : vocab;
+            // previous_ids(_d): the token d positions before each position, or vocab_size where it is padding or absent.
+            var history = (long[])ids.Clone();
+            var previous = new long[window][];
+            for (int d = 1; d <= window; d++)
+            {
+                previous[d - 1] = new long[batch * length];
+                for (int b = 0; b < batch; b++)
+                    for (int i = 0; i < length; i++)
+                        previous[d - 1][b * length + i] = i >= d && mask[b * length + i - d] == 1 ? ids[b * length + i - d] : vocab;
+            }
             for (int s = 0; s <= decodeSteps; s++)
             {
                 float[] torchLogits;
@@ -253,11 +253,12 @@ internal static class InferenceParity
                 using (var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [batch, step]))
                 using (var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [batch, total]))
                 using (var posValue = OrtValue.CreateTensorValueFromMemory(positions, [batch, step]))
-                using (var previousValue = OrtValue.CreateTensorValueFromMemory(previous, [batch, step]))
                 using (var runOptions = new RunOptions())
                 {
-                    OrtValue[] inputs = config.PreviousTokenEmbedding ? [idsValue, maskValue, posValue, previousValue] : [idsValue, maskValue, posValue];
+                    var previousValues = previous.Select(p => OrtValue.CreateTensorValueFromMemory(p, [batch, step])).ToArray();
+                    OrtValue[] inputs = [idsValue, maskValue, posValue, .. previousValues];
                     var results = session.Run(runOptions, inputNames, [.. inputs, .. past], outputNames).ToList();
+                    foreach (var value in previousValues) value.Dispose();
                     ortLogits = results[0].GetTensorDataAsSpan<float>().ToArray();
                     results[0].Dispose();
                     foreach (var value in past) value.Dispose();
@@ -277,12 +278,18 @@ internal static class InferenceParity
                     nextPositions[b] = real[b]++;
                 }
                 var nextMask = new long[batch * (total + 1)];
+                var nextHistory = new long[batch * (total + 1)];
                 for (int b = 0; b < batch; b++)
                 {
                     Array.Copy(mask, b * total, nextMask, b * (total + 1), total);
                     nextMask[b * (total + 1) + total] = 1;
+                    Array.Copy(history, b * total, nextHistory, b * (total + 1), total);
+                    nextHistory[b * (total + 1) + total] = next[b];
                 }
-                previous = Enumerable.Range(0, batch).Select(b => ids[b * step + step - 1]).ToArray();
+                // The new position is at index total: the token d before it is at total - d.
+                for (int d = 1; d <= window; d++)
+                    previous[d - 1] = Enumerable.Range(0, batch).Select(b => total - d >= 0 && mask[b * total + total - d] == 1 ? history[b * total + total - d] : vocab).ToArray();
+                history = nextHistory;
                 (ids, mask, positions, step, total) = (next, nextMask, nextPositions, 1, total + 1);
             }
         }

@@ -18,7 +18,7 @@ internal sealed class TrainOptions
     public Option<int> Demos { get; } = new("--demos") { Description = "Expert demonstrations per suite for the SFT warm start", DefaultValueFactory = _ => s_defaults.DemonstrationsPerSuite };
     public Option<double> NoisyDemos { get; } = new("--noisy-demos") { Description = "Share of the demonstrations played under tool noise (0 = clean warm start: robustness is left to RL, as in NoisyAgent)", DefaultValueFactory = _ => s_defaults.NoisyDemonstrationFraction };
     public Option<bool> DemoUserNoise { get; } = new("--demo-user-noise") { Description = "User noise (not only tool noise) on the noisy share of the demonstrations", DefaultValueFactory = _ => s_defaults.DemonstrationUserNoise };
-    public Option<bool> PreviousTokenEmbedding { get; } = new("--previous-token-embedding") { Description = "Give the policy a previous-token embedding (a token-shift prior for copying)", DefaultValueFactory = _ => s_defaults.PreviousTokenEmbedding };
+    public Option<int> PreviousTokens { get; } = new("--previous-tokens") { Description = "How many preceding tokens each position of the policy embeds (a token-shift prior for copying; 0 = none, 2 = the two before)", DefaultValueFactory = _ => s_defaults.PreviousTokens };
     public Option<int> SftSteps { get; } = new("--sft-steps") { Description = "SFT optimizer steps", DefaultValueFactory = _ => s_defaults.SftSteps };
     public Option<int> SftBatch { get; } = new("--sft-batch") { Description = "SFT sequences per step", DefaultValueFactory = _ => s_defaults.SftBatchSize };
     public Option<double> SftLr { get; } = new("--sft-lr") { Description = "SFT peak learning rate", DefaultValueFactory = _ => s_defaults.SftLearningRate };
@@ -60,7 +60,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokenEmbedding, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -73,7 +73,7 @@ internal sealed class TrainOptions
         DemonstrationsPerSuite = parse.GetValue(Demos),
         NoisyDemonstrationFraction = parse.GetValue(NoisyDemos),
         DemonstrationUserNoise = parse.GetValue(DemoUserNoise),
-        PreviousTokenEmbedding = parse.GetValue(PreviousTokenEmbedding),
+        PreviousTokens = parse.GetValue(PreviousTokens),
         SftBatchSize = parse.GetValue(SftBatch),
         SftLearningRate = parse.GetValue(SftLr),
         SftSteps = parse.GetValue(SftSteps),

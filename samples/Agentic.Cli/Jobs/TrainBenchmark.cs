@@ -164,7 +164,8 @@ internal static class TrainBenchmark
         return Median(times);
     }
 
-    private static double Median(List<double> values)
+    /// <summary>The median of the values (the list is left as it is).</summary>
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;

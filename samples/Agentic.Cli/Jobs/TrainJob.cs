@@ -20,7 +20,7 @@ internal sealed record TrainSettings
     public double NoisyDemonstrationFraction { get; init; } = 0.3;
     public NoiseLevel DemonstrationNoise { get; init; } = NoiseLevel.Medium;
     public bool DemonstrationUserNoise { get; init; }
-    public bool PreviousTokenEmbedding { get; init; } = true;
+    public int PreviousTokens { get; init; } = 2;
     public int SftSteps { get; init; } = 2000;
     public int SftBatchSize { get; init; } = 16;
     public double SftLearningRate { get; init; } = 3e-3;
@@ -218,7 +218,7 @@ internal static class TrainJob
         ["rl_steps"] = s.RlSteps.ToString(), ["group_size"] = s.GroupSize.ToString(), ["tasks_per_step"] = s.TasksPerStep.ToString(),
         ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" + (s.SharedSeeds ? ", one noise seed per group" : ", a noise seed per rollout") : "off",
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
-        ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokenEmbedding ? ", previous-token embedding" : ""),
+        ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokens switch { 0 => "", 1 => ", previous-token embedding", int n => FormattableString.Invariant($", embeddings of the {n} previous tokens") }),
         ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, top-p {s.RolloutTopP}, learning rate {s.RlLearningRate}, {(s.Credit == CreditAssignment.PrefixTree ? "prefix-tree" : "episode")} credit, router bias {(s.BalanceRouters ? "balanced" : "frozen")}, rollouts decoded by {(s.RolloutDecoder == RolloutDecoder.OnnxRuntime ? "ONNX Runtime" : "TorchSharp")}"),
         ["task_replay"] = s.ReplayFraction == 0 ? "off" : FormattableString.Invariant($"{s.ReplayFraction * 100:0.#}% of groups replay a partly solved task"),
         ["expert_guidance"] = s.ExpertGuidance ? "on (one scripted-expert rollout per subgroup, LUFFY)" : "off",

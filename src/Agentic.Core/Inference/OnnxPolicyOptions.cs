@@ -24,10 +24,19 @@ public sealed class OnnxPolicyOptions
     /// </summary>
     public int PadTokenId { get; set; }
 
+    /// <summary>
+    /// Gets or sets the memory, in MiB, for key/value tensors the session keeps from earlier calls, so that a prompt
+    /// extending an earlier prompt and its continuation (the next turn of a conversation) or sharing a start with it
+    /// (the same system prompt) prefills only its new tokens. Least recently used sequences are dropped beyond it; a
+    /// position costs layers x 2 x kv_heads x head_dim floats (4 KiB for the built-in policy, so the default holds
+    /// 65,536 positions). 0 turns the reuse off. Default 256.
+    /// </summary>
+    public int PrefixCacheMegabytes { get; set; } = 256;
+
     /// <summary>Checks every property and throws on the first invalid one.</summary>
     /// <exception cref="ArgumentException"><see cref="ModelPath"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">
-    /// <see cref="DeviceId"/>, <see cref="IntraOpThreads"/> or <see cref="PadTokenId"/> is negative, or
+    /// <see cref="DeviceId"/>, <see cref="IntraOpThreads"/>, <see cref="PadTokenId"/> or <see cref="PrefixCacheMegabytes"/> is negative, or
     /// <see cref="ExecutionProvider"/> is not a defined value.
     /// </exception>
     public void Validate()
@@ -37,5 +46,6 @@ public sealed class OnnxPolicyOptions
         ArgumentOutOfRangeException.ThrowIfNegative(DeviceId, nameof(DeviceId));
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));
         ArgumentOutOfRangeException.ThrowIfNegative(PadTokenId, nameof(PadTokenId));
+        ArgumentOutOfRangeException.ThrowIfNegative(PrefixCacheMegabytes, nameof(PrefixCacheMegabytes));
     }
 }

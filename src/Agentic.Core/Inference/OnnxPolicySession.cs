@@ -40,8 +40,12 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
     private readonly int _layers;
     private readonly int _kvHeads;
     private readonly int _headDim;
-    private readonly bool _previousIds;
+    /// <summary>How many previous-token inputs the graph takes: <c>previous_ids</c> (distance 1), <c>previous_ids_2</c>, ...</summary>
+    private readonly int _previousWindow;
     private const string PreviousIdsInput = "previous_ids";
+    private readonly PrefixKvStore? _prefixes;
+    private long _promptTokens;
+    private long _reusedTokens;
     private int _disposed;
 
     /// <summary>Loads the exported model and creates its session.</summary>
@@ -92,8 +96,12 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
             if (meta.TryGetValue(OnnxPolicyMetadata.TokenizerJson, out var tokenizerJson)) Tokenizer = ByteLevelTokenizer.FromJson(tokenizerJson);
 
             var inputs = new List<string> { "input_ids", "attention_mask", "position_ids" };
-            _previousIds = _session.InputNames.Contains(PreviousIdsInput);
-            if (_previousIds) inputs.Add(PreviousIdsInput);
+            if (_session.InputNames.Contains(PreviousIdsInput))
+            {
+                inputs.Add(PreviousIdsInput);
+                _previousWindow = 1;
+                while (_session.InputNames.Contains(PreviousInputName(_previousWindow + 1))) inputs.Add(PreviousInputName(++_previousWindow));
+            }
             var outputs = new List<string> { "logits" };
             for (int i = 0; i < _layers; i++)
             {
@@ -106,6 +114,11 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
             if (missing.Length > 0) throw new InvalidDataException($"'{ModelPath}' lacks the graph inputs/outputs {string.Join(", ", missing)}.");
             _inputNames = [.. inputs];
             _outputNames = [.. outputs];
+            if (options.PrefixCacheMegabytes > 0)
+            {
+                long bytesPerPosition = 2L * _layers * _kvHeads * _headDim * sizeof(float);
+                _prefixes = new PrefixKvStore((int)Math.Min(int.MaxValue, options.PrefixCacheMegabytes * 1024L * 1024L / bytesPerPosition), _layers, _kvHeads, _headDim);
+            }
         }
         catch
         {
@@ -133,6 +146,15 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
     /// <summary>Gets the longest sequence (prompt plus generated tokens) the model accepts.</summary>
     public int MaxPositions { get; }
 
+    /// <summary>Gets the number of prompt tokens of all <see cref="Generate"/> calls so far.</summary>
+    public long PromptTokens => Interlocked.Read(ref _promptTokens);
+
+    /// <summary>
+    /// Gets how many of <see cref="PromptTokens"/> were not run again because their keys and values were kept from an
+    /// earlier call (see <see cref="OnnxPolicyOptions.PrefixCacheMegabytes"/>).
+    /// </summary>
+    public long ReusedPromptTokens => Interlocked.Read(ref _reusedTokens);
+
     /// <inheritdoc />
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     /// <exception cref="OnnxRuntimeException">ONNX Runtime failed while running the graph.</exception>
@@ -148,23 +170,37 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
         using var runOptions = new RunOptions();
         using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
         IDisposableReadOnlyCollection<OrtValue>? cache = null;
+        var layout = PrefillLayout.Plan(prompts, decoding, _prefixes, _padTokenId);
+        Interlocked.Add(ref _promptTokens, prompts.Sum(p => (long)p.Count));
+        Interlocked.Add(ref _reusedTokens, layout.ReusedTokens);
         try
         {
-            var mask = decoding.PromptMask;
-            int length = decoding.PromptLength;
-            // The previous-token input: the token before each position, or "none" (vocab size) before a real first token.
-            long[]? previous = null;
-            if (_previousIds)
+            // The mask covers every column so far ([reused | new] columns, each part left-padded); the prefill runs the
+            // last `length` columns on top of the reused keys and values of the first ones.
+            var mask = layout.Mask;
+            int total = layout.Width, length = layout.NewLength, start = total - length;
+            // The previous-token inputs: the token d real positions before each position (the prompt, then every fed
+            // token, pad ids of finished rows included), or "none" (vocab size) before the start and on padding.
+            var sequences = _previousWindow > 0 ? prompts.Select(p => p.Select(t => (long)t).ToList()).ToArray() : null;
+            long[][]? previous = sequences is not null ? new long[_previousWindow][] : null;
+            if (previous is not null)
             {
-                previous = new long[batch * length];
-                for (int b = 0; b < batch; b++)
-                    for (int i = 0; i < length; i++)
-                        previous[b * length + i] = i > 0 && mask[b * length + i - 1] == 1 ? decoding.PromptIds[b * length + i - 1] : VocabularySize;
+                for (int d = 1; d <= _previousWindow; d++)
+                {
+                    var p = previous[d - 1] = new long[batch * length];
+                    for (int b = 0; b < batch; b++)
+                        for (int j = 0; j < length; j++)
+                        {
+                            int column = b * total + start + j;
+                            long position = layout.Positions[column];
+                            p[b * length + j] = mask[column] == 1 && position >= d ? sequences![b][(int)position - d] : VocabularySize;
+                        }
+                }
             }
-            cache = RunStep(runOptions, decoding.PromptIds, mask, decoding.PromptPositions, previous, batch, length, null, decoding.Logits, cancellationToken);
-            var last = new long[batch];
-            for (int b = 0; b < batch; b++) last[b] = decoding.PromptIds[b * length + length - 1];
-            int total = decoding.PromptLength;
+            var ids = start == 0 ? layout.Ids : Columns(layout.Ids, batch, total, start);
+            var positions = start == 0 ? layout.Positions : Columns(layout.Positions, batch, total, start);
+            using (var past = layout.CreatePastValues(_layers, _kvHeads, _headDim))
+                cache = RunStep(runOptions, ids, mask, positions, previous, batch, length, past?.Values, decoding.Logits, cancellationToken);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -172,6 +208,19 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
                 if (decoding.IsDone) break;
 
                 // Every row (finished ones feed the pad id) appends one real position, as PolicyGenerator does.
+                if (previous is not null)
+                {
+                    for (int b = 0; b < batch; b++) sequences![b].Add(next[b]);
+                    for (int d = 1; d <= _previousWindow; d++)
+                    {
+                        var p = previous[d - 1] = new long[batch];
+                        for (int b = 0; b < batch; b++)
+                        {
+                            int position = sequences![b].Count - 1;
+                            p[b] = position >= d ? sequences[b][position - d] : VocabularySize;
+                        }
+                    }
+                }
                 total++;
                 var stepMask = new long[batch * total];
                 for (int b = 0; b < batch; b++)
@@ -180,26 +229,82 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
                     stepMask[b * total + total - 1] = 1;
                 }
                 mask = stepMask;
-                var step = RunStep(runOptions, next, mask, decoding.NextPositions(), _previousIds ? last : null, batch, 1, cache, decoding.Logits, cancellationToken);
-                Array.Copy(next, last, batch);
+                var step = RunStep(runOptions, next, mask, decoding.NextPositions(), previous, batch, 1, cache.Skip(1), decoding.Logits, cancellationToken);
                 cache.Dispose();
                 cache = step;
             }
+            var results = decoding.Results();
+            if (_prefixes is not null) StorePrefixes(prompts, results, cache, mask, batch, total);
+            return results;
         }
         finally
         {
             cache?.Dispose();
         }
-        return decoding.Results();
     }
+
+    /// <summary>The columns [start, width) of a [batch, width] row-major array.</summary>
+    private static long[] Columns(long[] values, int batch, int width, int start)
+    {
+        int length = width - start;
+        var result = new long[batch * length];
+        for (int b = 0; b < batch; b++) Array.Copy(values, b * width + start, result, b * length, length);
+        return result;
+    }
+
+    /// <summary>
+    /// Stores each row's prompt and the continuation tokens that were fed back (all but the last sampled one) with their
+    /// keys and values, read from the last pass's <c>present.*</c> outputs at the row's real positions.
+    /// </summary>
+    private void StorePrefixes(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<GenerationResult> results,
+        IDisposableReadOnlyCollection<OrtValue> present, long[] mask, int batch, int total)
+    {
+        var tensors = present.Skip(1).ToArray();
+        int kvHeads = _kvHeads, headDim = _headDim;
+        for (int b = 0; b < batch; b++)
+        {
+            int fed = Math.Max(results[b].TokenIds.Length - 1, 0);
+            int n = prompts[b].Count + fed;
+            var tokens = new int[n];
+            for (int i = 0; i < prompts[b].Count; i++) tokens[i] = prompts[b][i];
+            Array.Copy(results[b].TokenIds, 0, tokens, prompts[b].Count, fed);
+            // The first n real positions of the row, in order.
+            var columns = new int[n];
+            for (int i = 0, k = 0; i < total && k < n; i++)
+                if (mask[b * total + i] == 1) columns[k++] = i;
+            var keys = new float[_layers][];
+            var values = new float[_layers][];
+            for (int layer = 0; layer < _layers; layer++)
+            {
+                keys[layer] = Gather(tensors[2 * layer].GetTensorDataAsSpan<float>(), b, columns, kvHeads, total, headDim);
+                values[layer] = Gather(tensors[2 * layer + 1].GetTensorDataAsSpan<float>(), b, columns, kvHeads, total, headDim);
+            }
+            _prefixes!.Add(new PrefixKvStore.Entry(tokens, keys, values));
+        }
+
+        static float[] Gather(ReadOnlySpan<float> source, int row, int[] columns, int heads, int width, int dim)
+        {
+            var result = new float[heads * columns.Length * dim];
+            for (int h = 0; h < heads; h++)
+            {
+                int from = ((row * heads) + h) * width;
+                for (int k = 0; k < columns.Length; k++)
+                    source.Slice((from + columns[k]) * dim, dim).CopyTo(result.AsSpan(((h * columns.Length) + k) * dim, dim));
+            }
+            return result;
+        }
+    }
+
+    private static string PreviousInputName(int distance) =>
+        distance == 1 ? PreviousIdsInput : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{PreviousIdsInput}_{distance}");
 
     /// <summary>
     /// Runs one pass; returns all outputs (logits first, then present key/values) and copies the last position's logits
     /// of every row into <paramref name="lastLogits"/>.
     /// </summary>
     private IDisposableReadOnlyCollection<OrtValue> RunStep(
-        RunOptions runOptions, long[] ids, long[] mask, long[] positions, long[]? previous, int batch, int length,
-        IDisposableReadOnlyCollection<OrtValue>? past, float[] lastLogits, CancellationToken cancellationToken)
+        RunOptions runOptions, long[] ids, long[] mask, long[] positions, long[][]? previous, int batch, int length,
+        IEnumerable<OrtValue>? past, float[] lastLogits, CancellationToken cancellationToken)
     {
         long total = mask.Length / batch;
         var inputs = new List<OrtValue>(_inputNames.Length);
@@ -209,7 +314,8 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
             owned.Add(OrtValue.CreateTensorValueFromMemory(ids, [batch, length]));
             owned.Add(OrtValue.CreateTensorValueFromMemory(mask, [batch, total]));
             owned.Add(OrtValue.CreateTensorValueFromMemory(positions, [batch, length]));
-            if (previous is not null) owned.Add(OrtValue.CreateTensorValueFromMemory(previous, [batch, length]));
+            if (previous is not null)
+                foreach (var p in previous) owned.Add(OrtValue.CreateTensorValueFromMemory(p, [batch, length]));
             inputs.AddRange(owned);
             if (past is null)
             {
@@ -222,7 +328,7 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
             }
             else
             {
-                for (int i = 1; i < past.Count; i++) inputs.Add(past.ElementAt(i));
+                inputs.AddRange(past);
             }
 
             IDisposableReadOnlyCollection<OrtValue> outputs;

@@ -19,7 +19,9 @@ namespace Agentic.Rl.Export;
 /// 0 = left padding, covering cached and new positions), <c>position_ids</c> [batch, seq] int64 and, per layer i,
 /// <c>past_key_values.{i}.key</c> / <c>.value</c> [batch, kv_heads, past, head_dim] float32 (past may be 0). A model
 /// with <see cref="MoeTransformerConfig.PreviousTokenEmbedding"/> also takes <c>previous_ids</c> [batch, seq] int64:
-/// the token before each new position, or vocab_size where there is none (first position, or padding before it).
+/// the token before each new position, or vocab_size where there is none (first position, or padding before it);
+/// with a <see cref="MoeTransformerConfig.PreviousTokenWindow"/> of W above 1, also <c>previous_ids_2</c> ...
+/// <c>previous_ids_W</c>, the token that many positions before, in the same form.
 /// Outputs: <c>logits</c> [batch, seq, vocab] and <c>present.{i}.key</c> / <c>.value</c> (past concatenated with the
 /// new positions), to feed back as the next step's past. The attention mask follows <see cref="MoeCausalLM.forward"/>
 /// exactly: query i attends key j when j is real and j &lt;= i, and always itself, so no row is empty.
@@ -269,7 +271,11 @@ public static class OnnxPolicyExporter
             g.Input("input_ids", DataType.Int64, "batch", "sequence");
             g.Input("attention_mask", DataType.Int64, "batch", "total_sequence");
             g.Input("position_ids", DataType.Int64, "batch", "sequence");
-            if (config.PreviousTokenEmbedding) g.Input("previous_ids", DataType.Int64, "batch", "sequence");
+            if (config.PreviousTokenEmbedding)
+            {
+                g.Input("previous_ids", DataType.Int64, "batch", "sequence");
+                for (int d = 2; d <= config.PreviousTokenWindow; d++) g.Input(FormattableString.Invariant($"previous_ids_{d}"), DataType.Int64, "batch", "sequence");
+            }
             for (int i = 0; i < config.NumHiddenLayers; i++)
             {
                 g.Input($"past_key_values.{i}.key", DataType.Float, "batch", kvHeads.ToString(System.Globalization.CultureInfo.InvariantCulture), "past_sequence", headDim.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -315,6 +321,11 @@ public static class OnnxPolicyExporter
             if (config.PreviousTokenEmbedding)
             {
                 h = g.Node("Add", [h, g.Node("Gather", [Weight("embed_previous.weight"), "previous_ids"], "embed", Int("axis", 0))], "embed");
+                for (int d = 2; d <= config.PreviousTokenWindow; d++)
+                {
+                    var table = Weight(FormattableString.Invariant($"embed_earlier.{d - 2}.weight"));
+                    h = g.Node("Add", [h, g.Node("Gather", [table, FormattableString.Invariant($"previous_ids_{d}")], "embed", Int("axis", 0))], "embed");
+                }
             }
             var qShape = g.Int64s("const.q_shape", [0, 0, heads, headDim], 4);
             var kvShape = g.Int64s("const.kv_shape", [0, 0, kvHeads, headDim], 4);

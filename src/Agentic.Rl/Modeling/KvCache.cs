@@ -28,10 +28,11 @@ public sealed class KvCache : IDisposable
         _lengths = new long[layers];
     }
 
-    /// <summary>The last token of each row [B, 1] (int64); read by the previous-token embedding.</summary>
+    /// <summary>The last tokens of each row [B, W] (int64, W = the model's previous-token window; "none" before the
+    /// sequence's start); read by the previous-token embeddings.</summary>
     internal Tensor? LastTokens { get; private set; }
 
-    /// <summary>Records the last token [B, 1] of each row (whether it is padding is read from the attention mask).</summary>
+    /// <summary>Records the last tokens [B, W] of each row (whether they are padding is read from the attention mask).</summary>
     internal void SetLastTokens(Tensor lastIds)
     {
         var old = LastTokens;

@@ -39,6 +39,7 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
 {
     private readonly Embedding embed_tokens;
     private readonly Embedding? embed_previous;
+    private readonly ModuleList<Embedding>? embed_earlier;
     private readonly ModuleList<DecoderBlock> layers;
     private readonly RmsNorm norm;
     private readonly Linear lm_head;
@@ -52,7 +53,13 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
         using var generator = new Generator(unchecked((ulong)seed));
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
         // One extra row (index VocabSize) stands for "no previous token": the first position and positions after padding.
-        if (config.PreviousTokenEmbedding) embed_previous = nn.Embedding(config.VocabSize + 1, config.HiddenSize);
+        if (config.PreviousTokenEmbedding)
+        {
+            embed_previous = nn.Embedding(config.VocabSize + 1, config.HiddenSize);
+            // Tokens two or more positions back (distance 2 is embed_earlier.0), with the same "none" row.
+            if (config.PreviousTokenWindow > 1)
+                embed_earlier = nn.ModuleList(Enumerable.Range(0, config.PreviousTokenWindow - 1).Select(_ => nn.Embedding(config.VocabSize + 1, config.HiddenSize)).ToArray());
+        }
         layers = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new DecoderBlock(config, i)).ToArray());
         norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
         lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
@@ -140,8 +147,14 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
         var h = embed_tokens.forward(ids);
         if (embed_previous is not null)
         {
-            h = h.Plus(embed_previous.forward(PreviousIds(ids, input.AttentionMask, input.Cache, past)));
-            input.Cache?.SetLastTokens(ids[.., ^1..]);
+            var history = History(ids, input.Cache, past);
+            h = h.Plus(embed_previous.forward(PreviousIds(history, 1, t, input.AttentionMask, past)));
+            if (embed_earlier is not null)
+            {
+                for (int d = 2; d <= Config.PreviousTokenWindow; d++)
+                    h = h.Plus(embed_earlier[d - 2].forward(PreviousIds(history, d, t, input.AttentionMask, past)));
+            }
+            input.Cache?.SetLastTokens(history[.., ^Config.PreviousTokenWindow..]);
         }
         Tensor? aux = null;
         foreach (var layer in layers)
@@ -155,22 +168,44 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
     }
 
     /// <summary>
-    /// The token before each new position [B, T], or <see cref="MoeTransformerConfig.VocabSize"/> ("none") at the first
-    /// position and wherever the previous position is padding. The first new position's predecessor comes from the cache.
+    /// The last <see cref="MoeTransformerConfig.PreviousTokenWindow"/> tokens before the new positions (from the cache,
+    /// or "none" before the first position) followed by the new ids: [B, W + T].
     /// </summary>
-    private Tensor PreviousIds(Tensor ids, Tensor? attentionMask, KvCache? cache, long past)
+    private Tensor History(Tensor ids, KvCache? cache, long past)
+    {
+        int window = Config.PreviousTokenWindow;
+        Tensor before;
+        if (past == 0)
+        {
+            using Scalar none = Config.VocabSize;
+            before = full(ids.shape[0], window, none, dtype: int64);
+        }
+        else
+        {
+            before = cache?.LastTokens ?? throw new InvalidOperationException("The KV cache holds no last tokens: it was filled by a model without the previous-token embedding.");
+            if (before.shape[1] != window)
+                throw new InvalidOperationException($"The KV cache holds {before.shape[1]} last tokens per row; this model embeds {window}.");
+        }
+        return cat([before, ids], 1);
+    }
+
+    /// <summary>
+    /// The token <paramref name="distance"/> positions before each new position [B, T], or
+    /// <see cref="MoeTransformerConfig.VocabSize"/> ("none") where that position is before the sequence's start or is
+    /// padding (positions before the start are "none" in the history already; padding is read from the mask).
+    /// </summary>
+    private Tensor PreviousIds(Tensor history, int distance, long t, Tensor? attentionMask, long past)
     {
         using Scalar none = Config.VocabSize;
-        var b = ids.shape[0];
-        Tensor first;
-        if (past == 0) first = full(b, 1, none, dtype: int64);
-        else first = cache?.LastTokens ?? throw new InvalidOperationException("The KV cache holds no last tokens: it was filled by a model without the previous-token embedding.");
-        var previous = cat([first, ids[.., ..^1]], 1);
+        int window = Config.PreviousTokenWindow;
+        var b = history.shape[0];
+        var previous = history.narrow(1, window - distance, t);
+        // Absolute position of each new position's predecessor: past + j - distance.
         if (attentionMask is not null)
         {
-            // Validity of each new position's predecessor: mask[past + j - 1], and "none" for absolute position 0.
-            var valid = attentionMask.to(@bool);
-            var before = past > 0 ? valid[.., (int)(past - 1)..^1] : cat([zeros(b, 1, dtype: @bool), valid[.., ..^1]], 1);
+            // The mask covers absolute positions [0, past + t); positions before 0 count as invalid.
+            var valid = cat([zeros(b, window, dtype: @bool), attentionMask.to(@bool)], 1);
+            var before = valid.narrow(1, past + window - distance, t);
             previous = previous.masked_fill(before.logical_not(), none);
         }
         return previous;

@@ -75,6 +75,15 @@ public sealed record MoeTransformerConfig
     /// </summary>
     [JsonPropertyName("previous_token_embedding")] public bool PreviousTokenEmbedding { get; init; }
 
+    /// <summary>
+    /// How many preceding tokens each position embeds when <see cref="PreviousTokenEmbedding"/> is on: 1 embeds the
+    /// token before (<c>embed_previous</c>), 2 also the one before that (<c>embed_earlier.0</c>), and so on. With two, an
+    /// attention head can match the last two tokens instead of one, so copying a number such as <c>558102</c> no longer
+    /// stalls at a digit that occurs twice (after the first <c>5</c>, one token of context cannot tell which <c>5</c>
+    /// it is at). A config file without the <c>previous_token_window</c> key reads as 1.
+    /// </summary>
+    [JsonPropertyName("previous_token_window")] public int PreviousTokenWindow { get; init; } = 1;
+
     /// <summary>Base of the rotary position embedding frequencies.</summary>
     [JsonPropertyName("rope_theta")] public float RopeTheta { get; init; } = 10000f;
 
@@ -116,6 +125,7 @@ public sealed record MoeTransformerConfig
         Require(NumAttentionHeads > 0 && HiddenSize % NumAttentionHeads == 0, "num_attention_heads", "must divide hidden_size");
         Require(HeadDim % 2 == 0, "num_attention_heads", "must leave an even head dimension for rotary embeddings");
         Require(NumKeyValueHeads > 0 && NumAttentionHeads % NumKeyValueHeads == 0, "num_key_value_heads", "must divide num_attention_heads");
+        Require(PreviousTokenWindow is >= 1 and <= 8, "previous_token_window", "must be between 1 and 8");
         Require(NumExperts >= 1, "num_experts", "must be at least 1");
         Require(NumZeroExperts >= 0, "num_zero_experts", "must not be negative");
         Require(NumExpertsPerToken >= 1 && NumExpertsPerToken <= NumRoutableExperts, "num_experts_per_tok", "must be in [1, num_experts + num_zero_experts]");

@@ -44,9 +44,15 @@ public sealed class OnnxPolicyExporterTests : IDisposable
     /// <summary>Zero experts, a shared expert, grouped-query attention (4 query heads over 2 KV heads) and the previous-token embedding.</summary>
     private static MoeTransformerConfig ZeroSharedGqa() => TinyModels.Config() with { PreviousTokenEmbedding = true };
 
-    public static TheoryData<string> Configs => new() { "routed-only", "zero-shared-gqa" };
+    public static TheoryData<string> Configs => new() { "routed-only", "zero-shared-gqa", "previous-3" };
 
-    private static MoeTransformerConfig ConfigFor(string name) => name == "routed-only" ? RoutedOnly() : ZeroSharedGqa();
+    private static MoeTransformerConfig ConfigFor(string name) => name switch
+    {
+        "routed-only" => RoutedOnly(),
+        // The embeddings of the three tokens before each position (previous_ids, previous_ids_2, previous_ids_3).
+        "previous-3" => ZeroSharedGqa() with { PreviousTokenWindow = 3 },
+        _ => ZeroSharedGqa(),
+    };
 
     private static MoeCausalLM CreateModel(MoeTransformerConfig config, long seed)
     {
@@ -105,12 +111,17 @@ public sealed class OnnxPolicyExporterTests : IDisposable
             torchLogits = output.Logits.contiguous().data<float>().ToArray();
         }
         var past = EmptyPast(config, batch);
-        // previous_ids: the token before each position, or vocab_size where the position before is padding or absent.
-        var previous = new long[batch * length];
-        for (int b = 0; b < batch; b++)
-            for (int i = 0; i < length; i++)
-                previous[b * length + i] = i > 0 && mask[b * length + i - 1] == 1 ? ids[b * length + i - 1] : vocab;
-        var last = Enumerable.Range(0, batch).Select(b => ids[b * length + length - 1]).ToArray();
+        // previous_ids(_d): the token d positions before each position, or vocab_size where that position is padding or absent.
+        int window = config.PreviousTokenEmbedding ? config.PreviousTokenWindow : 0;
+        var history = ids.ToList();
+        var previous = new long[window][];
+        for (int d = 1; d <= window; d++)
+        {
+            previous[d - 1] = new long[batch * length];
+            for (int b = 0; b < batch; b++)
+                for (int i = 0; i < length; i++)
+                    previous[d - 1][b * length + i] = i >= d && mask[b * length + i - d] == 1 ? ids[b * length + i - d] : vocab;
+        }
         var (ortLogits, present) = RunOrt(session, config, ids, mask, positions, previous, batch, length, past);
         double prefillDiff = MaxAbsDiff(torchLogits, ortLogits);
         Assert.True(prefillDiff < Tolerance, $"prefill max abs diff {prefillDiff}");
@@ -128,14 +139,28 @@ public sealed class OnnxPolicyExporterTests : IDisposable
                 next[b] = row.IndexOf(TensorPrimitivesMax(row));
                 nextPositions[b] = real[b]++;
             }
+            var stepPrevious = new long[window][];
+            for (int d = 1; d <= window; d++)
+            {
+                stepPrevious[d - 1] = new long[batch];
+                for (int b = 0; b < batch; b++)
+                    stepPrevious[d - 1][b] = total - d >= 0 && maskList[b * total + total - d] == 1 ? history[b * total + total - d] : vocab;
+            }
             total++;
             var stepMask = new long[batch * total];
+            var stepHistory = new long[batch * total];
             for (int b = 0; b < batch; b++)
             {
-                for (int j = 0; j < total - 1; j++) stepMask[b * total + j] = maskList[b * (total - 1) + j];
+                for (int j = 0; j < total - 1; j++)
+                {
+                    stepMask[b * total + j] = maskList[b * (total - 1) + j];
+                    stepHistory[b * total + j] = history[b * (total - 1) + j];
+                }
                 stepMask[b * total + total - 1] = 1;
+                stepHistory[b * total + total - 1] = next[b];
             }
             maskList = [.. stepMask];
+            history = [.. stepHistory];
             using (NewDisposeScope())
             {
                 var output = model.forward(new CausalLMInput(tensor(next, [batch, 1]), tensor(stepMask, [batch, total]), Cache: cache));
@@ -143,8 +168,7 @@ public sealed class OnnxPolicyExporterTests : IDisposable
             }
             foreach (var value in past) value.Dispose();
             past = present;
-            (ortLogits, present) = RunOrt(session, config, next, stepMask, nextPositions, last, batch, 1, past);
-            last = next;
+            (ortLogits, present) = RunOrt(session, config, next, stepMask, nextPositions, stepPrevious, batch, 1, past);
             decodeDiff = Math.Max(decodeDiff, MaxAbsDiff(torchLogits, ortLogits));
         }
         foreach (var value in past.Concat(present)) value.Dispose();
@@ -165,10 +189,10 @@ public sealed class OnnxPolicyExporterTests : IDisposable
             .ToList();
 
     private static (float[] Logits, List<OrtValue> Present) RunOrt(
-        InferenceSession session, MoeTransformerConfig config, long[] ids, long[] mask, long[] positions, long[] previous, int batch, int length, List<OrtValue> past)
+        InferenceSession session, MoeTransformerConfig config, long[] ids, long[] mask, long[] positions, long[][] previous, int batch, int length, List<OrtValue> past)
     {
         var names = new List<string> { "input_ids", "attention_mask", "position_ids" };
-        if (config.PreviousTokenEmbedding) names.Add("previous_ids");
+        for (int d = 1; d <= previous.Length; d++) names.Add(d == 1 ? "previous_ids" : $"previous_ids_{d}");
         var outputs = new List<string> { "logits" };
         for (int i = 0; i < config.NumHiddenLayers; i++)
         {
@@ -180,10 +204,11 @@ public sealed class OnnxPolicyExporterTests : IDisposable
         using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [batch, length]);
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [batch, mask.Length / batch]);
         using var posValue = OrtValue.CreateTensorValueFromMemory(positions, [batch, length]);
-        using var previousValue = OrtValue.CreateTensorValueFromMemory(previous, [batch, length]);
+        var previousValues = previous.Select(p => OrtValue.CreateTensorValueFromMemory(p, [batch, length])).ToArray();
         using var runOptions = new RunOptions();
-        OrtValue[] inputs = config.PreviousTokenEmbedding ? [idsValue, maskValue, posValue, previousValue] : [idsValue, maskValue, posValue];
+        OrtValue[] inputs = [idsValue, maskValue, posValue, .. previousValues];
         var results = session.Run(runOptions, names, [.. inputs, .. past], outputs);
+        foreach (var value in previousValues) value.Dispose();
         var list = results.ToList();
         var logits = list[0].GetTensorDataAsSpan<float>().ToArray();
         Assert.Equal([batch, length, config.VocabSize], list[0].GetTensorTypeAndShape().Shape);
@@ -227,6 +252,40 @@ public sealed class OnnxPolicyExporterTests : IDisposable
         AssertSame(generator.Generate(s_prompts, sampled), session.Generate(s_prompts, sampled));
     }
 
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void Later_turns_reuse_the_keys_and_values_of_earlier_calls_and_decode_the_same(string configName)
+    {
+        using var model = CreateModel(ConfigFor(configName), seed: 34);
+        ExportModel(model);
+        using var reusing = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = _dir });
+        using var plain = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = _dir, PrefixCacheMegabytes = 0 });
+        var generator = new PolicyGenerator(model, padTokenId: 0);
+        var greedy = new SamplingOptions { Temperature = 0, MaxNewTokens = 12 };
+        var sampled = new SamplingOptions { Temperature = 0.9f, TopK = 20, MaxNewTokens = 12, Seed = 5 };
+
+        // Three turns of three conversations: each continues with its reply and a new message of its own length.
+        IReadOnlyList<IReadOnlyList<int>> prompts = s_prompts;
+        for (int turn = 0; turn < 3; turn++)
+        {
+            var options = turn == 1 ? sampled : greedy;
+            var expected = generator.Generate(prompts, options);
+            AssertSame(expected, plain.Generate(prompts, options));
+            AssertSame(expected, reusing.Generate(prompts, options));
+            prompts = prompts.Select((p, b) => (IReadOnlyList<int>)[.. p, .. expected[b].TokenIds, .. Enumerable.Range(50, 1 + 3 * b)]).ToArray();
+        }
+        Assert.Equal(0, plain.ReusedPromptTokens);
+        Assert.Equal(plain.PromptTokens, reusing.PromptTokens);
+        _output.WriteLine($"{configName}: {reusing.ReusedPromptTokens} of {reusing.PromptTokens} prompt tokens reused");
+        Assert.True(reusing.ReusedPromptTokens > reusing.PromptTokens / 2, $"{reusing.ReusedPromptTokens} of {reusing.PromptTokens} reused");
+
+        // A prompt sharing only its first four tokens with what was run before reuses those four.
+        long before = reusing.ReusedPromptTokens;
+        IReadOnlyList<int>[] branch = [[.. s_prompts[0].Take(4), 60, 61, 62]];
+        AssertSame(generator.Generate(branch, greedy), reusing.Generate(branch, greedy));
+        Assert.Equal(before + 4, reusing.ReusedPromptTokens);
+    }
+
     private static void AssertSame(IReadOnlyList<GenerationResult> expected, IReadOnlyList<GenerationResult> actual)
     {
         Assert.Equal(expected.Count, actual.Count);
@@ -243,7 +302,7 @@ public sealed class OnnxPolicyExporterTests : IDisposable
     {
         using var model = CreateModel(ZeroSharedGqa(), seed: 33);
         ExportModel(model);
-        using var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = _dir, IntraOpThreads = 1 });
+        using var session = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = _dir, IntraOpThreads = 1, PrefixCacheMegabytes = 0 });
         var jobs = Enumerable.Range(0, 8).Select(i => (Prompts: (IReadOnlyList<IReadOnlyList<int>>)[[1 + i, 2 + i, 3], [9, 8 + i]],
             Options: new SamplingOptions { Temperature = 1f, MaxNewTokens = 24, Seed = (ulong)i })).ToArray();
         var sequential = jobs.Select(j => session.Generate(j.Prompts, j.Options)).ToArray();
@@ -257,6 +316,12 @@ public sealed class OnnxPolicyExporterTests : IDisposable
                 Assert.Equal(sequential[i][b].LogProbs, concurrent[i][b].LogProbs);
             }
         }
+
+        // With prefix reuse, concurrent callers share the store (here every call can reuse the prompt [9] of another):
+        // the same tokens, log-probabilities equal up to float rounding.
+        using var reusing = new OnnxPolicySession(new OnnxPolicyOptions { ModelPath = _dir, IntraOpThreads = 1 });
+        Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => concurrent[i] = reusing.Generate(jobs[i].Prompts, jobs[i].Options));
+        for (int i = 0; i < jobs.Length; i++) AssertSame(sequential[i], concurrent[i]);
     }
 
     [Fact]

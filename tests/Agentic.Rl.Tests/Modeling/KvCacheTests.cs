@@ -7,11 +7,13 @@ namespace Agentic.Rl.Tests.Modeling;
 public class KvCacheTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Incremental_decoding_matches_full_recomputation(bool previousTokenEmbedding)
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Incremental_decoding_matches_full_recomputation(int previousTokens)
     {
-        using var model = new MoeCausalLM(TinyModels.Config() with { PreviousTokenEmbedding = previousTokenEmbedding }, seed: 7);
+        using var model = new MoeCausalLM(WithPreviousTokens(previousTokens), seed: 7);
         model.eval();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -27,20 +29,33 @@ public class KvCacheTests
         var incremental = cat(steps, 1);
         var diff = (full - incremental).abs().max().item<float>();
         Assert.True(diff < 1e-4, $"max abs logit diff {diff}");
+
+        // From a one-token prefill: the cache's window starts with "none" before the first token.
+        using var fromOne = new KvCache(model.Config.NumHiddenLayers);
+        var single = new List<Tensor>();
+        for (int i = 0; i < 20; i++)
+        {
+            single.Add(model.forward(new CausalLMInput(ids[.., i..(i + 1)], Cache: fromOne)).Logits);
+        }
+        var oneByOne = (full - cat(single, 1)).abs().max().item<float>();
+        Assert.True(oneByOne < 1e-4, $"one token at a time: max abs logit diff {oneByOne}");
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Left_padded_batch_matches_each_unpadded_sequence(bool previousTokenEmbedding)
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Left_padded_batch_matches_each_unpadded_sequence(int previousTokens)
     {
-        using var model = new MoeCausalLM(TinyModels.Config() with { PreviousTokenEmbedding = previousTokenEmbedding }, seed: 8);
+        using var model = new MoeCausalLM(WithPreviousTokens(previousTokens), seed: 8);
         model.eval();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         long[] a = [5, 6, 7, 8, 9, 10];
         long[] b = [11, 12, 13];
-        // Row 1 is left-padded with three pad tokens (id 0, masked out).
+        // Row 1 is left-padded with three pad tokens (id 0, masked out); a pad token's id must not leak into the
+        // previous-token embeddings of the real positions after it.
         var ids = tensor(new long[] { 5, 6, 7, 8, 9, 10, 0, 0, 0, 11, 12, 13 }).reshape(2, 6);
         var mask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1 }).reshape(2, 6);
 
@@ -165,6 +180,22 @@ public class KvCacheTests
         Assert.Contains("embed_previous.weight", shifted.state_dict().Keys);
         Assert.DoesNotContain("embed_previous.weight", plain.state_dict().Keys);
     }
+
+    [Fact]
+    public void A_window_of_three_adds_a_table_per_earlier_token()
+    {
+        using var one = new MoeCausalLM(WithPreviousTokens(1), seed: 9);
+        using var three = new MoeCausalLM(WithPreviousTokens(3), seed: 9);
+        Assert.Equal(one.ParameterCount + 2 * (TinyModels.Config().VocabSize + 1) * TinyModels.Config().HiddenSize, three.ParameterCount);
+        Assert.Contains("embed_earlier.0.weight", three.state_dict().Keys);
+        Assert.Contains("embed_earlier.1.weight", three.state_dict().Keys);
+        Assert.DoesNotContain("embed_earlier.0.weight", one.state_dict().Keys);
+        var error = Assert.Throws<ArgumentException>(() => new MoeCausalLM(WithPreviousTokens(1) with { PreviousTokenWindow = 0 }));
+        Assert.Contains("previous_token_window", error.Message);
+    }
+
+    private static MoeTransformerConfig WithPreviousTokens(int window) =>
+        TinyModels.Config() with { PreviousTokenEmbedding = window > 0, PreviousTokenWindow = Math.Max(window, 1) };
 }
 
 public class MoeCausalLMTests
