@@ -24,6 +24,7 @@ internal sealed class RolloutPlanner
     private readonly Func<Trajectory, RewardBreakdown> _reward;
     private readonly AdvantageEstimator _advantages;
     private readonly PrefixTreeCredit _treeCredit = new();
+    private readonly HashSet<string> _noiseReaches;
     private int _nextSuite;
 
     public RolloutPlanner(IReadOnlyList<ITaskSuite> suites, AgentRlOptions options, Func<Trajectory, RewardBreakdown> reward,
@@ -37,6 +38,10 @@ internal sealed class RolloutPlanner
         Scheduler = scheduler;
         SuitesByName = suites.ToDictionary(s => s.Suite, StringComparer.Ordinal);
         if (SuitesByName.Count != suites.Count) throw new ArgumentException("Suite names must be distinct.", nameof(suites));
+        // A suite without tools, tag tools or a simulated user (longcontext) runs a "noisy" rollout exactly like a clean
+        // one: its groups stay whole (one advantage group, not two halves) and do not feed the curriculum's noisy window.
+        _noiseReaches = curriculum is null ? [] : suites.Where(s => NoisyEnvironment.ForLevel(s.CreateEnvironment(), NoiseLevel.High, 0).CanInject)
+            .Select(s => s.Suite).ToHashSet(StringComparer.Ordinal);
         Random = new DeterministicRandom(options.Seed);
     }
 
@@ -79,7 +84,9 @@ internal sealed class RolloutPlanner
             _nextSuite = (_nextSuite + 1) % _suites.Count;
         }
         ulong taskSeed = replayed ?? NextSeed();
-        bool[] noisy = Curriculum is null ? new bool[_options.GroupSize] : [.. Curriculum.SelectNoisyRollouts(_options.GroupSize)];
+        bool[] noisy = Curriculum is null || !_noiseReaches.Contains(suite.Suite)
+            ? new bool[_options.GroupSize]
+            : [.. Curriculum.SelectNoisyRollouts(_options.GroupSize)];
         var seeds = new ulong[_options.GroupSize];
         if (_options.SharedEpisodeSeeds)
         {

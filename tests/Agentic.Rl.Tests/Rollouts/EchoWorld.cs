@@ -1,10 +1,11 @@
+using Agentic.Training.Tasks;
 using Agentic.Core.Agents;
 using Microsoft.Extensions.AI;
 
 namespace Agentic.Rl.Tests.Rollouts;
 
 /// <summary>A one-turn world: the agent must say a given letter.</summary>
-internal sealed class EchoSuite(string name, bool withExpert = false) : ITaskSuite
+internal sealed class EchoSuite(string name, bool withExpert = false, bool withTagTool = true) : ITaskSuite
 {
     public string Suite => name;
 
@@ -13,7 +14,7 @@ internal sealed class EchoSuite(string name, bool withExpert = false) : ITaskSui
 
     public IReadOnlyList<AgentTask> HeldOut(int count) => SampleTraining(new Random(7), count);
 
-    public AgentEnvironment CreateEnvironment() => new EchoEnvironment();
+    public AgentEnvironment CreateEnvironment() => new EchoEnvironment(withTagTool);
 
     public IChatClient CreateExpert() => withExpert ? new EchoExpert() : throw new NotSupportedException();
 }
@@ -38,9 +39,13 @@ internal sealed class EchoExpert : IChatClient
     }
 }
 
-internal sealed class EchoEnvironment : AgentEnvironment
+internal sealed class EchoEnvironment(bool withTagTool = true) : AgentEnvironment, ITagToolEnvironment
 {
     private string _word = "";
+
+    /// <summary>A tag tool the echo task never needs, so that tool noise has something to reach (the trainer plans
+    /// noisy rollouts only for suites noise can reach).</summary>
+    public IList<AIFunction> TagTools { get; } = withTagTool ? [AIFunctionFactory.Create(() => "echo", "echo")] : [];
 
     public override IReadOnlyList<AIFunction> Tools => [];
 

@@ -38,6 +38,20 @@ public sealed class RolloutPlannerTests
     }
 
     [Fact]
+    public void A_suite_noise_cannot_reach_gets_whole_clean_groups()
+    {
+        var reward = new CompositeReward((new OutcomeReward(), 1.0));
+        var planner = new RolloutPlanner([new EchoSuite("plain", withTagTool: false), new EchoSuite("tagged")], new AgentRlOptions { GroupSize = 8, Seed = 5 },
+            t => reward.Compute(t), new GrpoAdvantageEstimator(),
+            new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Seed = 2 }), scheduler: null);
+        for (int g = 0; g < 10; g++)
+        {
+            var request = planner.Next();
+            Assert.Equal(request.Suite == "plain" ? 0 : 4, request.Noisy.Count(n => n));
+        }
+    }
+
+    [Fact]
     public void Without_shared_seeds_every_rollout_draws_its_own()
     {
         var planner = Planner(shared: false);
