@@ -22,8 +22,15 @@ namespace Agentic.Core.Inference;
 /// <see cref="DeterministicRandom"/> seeded from <see cref="SamplingOptions.Seed"/>.
 /// </para>
 /// <para>
+/// Prefix reuse: after each call the session keeps every row's keys and values (prompt and fed continuation, see
+/// <see cref="OnnxPolicyOptions.PrefixCacheMegabytes"/>); a later prompt that shares a start with a kept sequence runs
+/// only the rest of its tokens on top of them. Keys and values at a position depend only on the tokens up to it, so the
+/// result is the same computation; sums may be taken in another order, so log-probabilities can differ from a full
+/// prefill in the last float bits (the tests and <c>agentic bench prefix</c> find the same tokens and outcomes).
+/// </para>
+/// <para>
 /// Thread safety: <see cref="Generate"/> keeps all per-call state (inputs, KV cache values, run options, sampler) in
-/// locals, and <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
+/// locals, the prefix store is locked, and <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
 /// is safe to call concurrently, so one session serves any number of concurrent callers.
 /// </para>
 /// </remarks>
