@@ -198,16 +198,13 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
                     for (int b = 0; b < batch; b++)
                         for (int j = 0; j < length; j++)
                         {
-                            int column = b * total + start + j;
-                            long position = layout.Positions[column];
-                            p[b * length + j] = mask[column] == 1 && position >= d ? sequences![b][(int)position - d] : VocabularySize;
+                            long position = layout.NewPositions[b * length + j];
+                            p[b * length + j] = mask[b * total + start + j] == 1 && position >= d ? sequences![b][(int)position - d] : VocabularySize;
                         }
                 }
             }
-            var ids = start == 0 ? layout.Ids : Columns(layout.Ids, batch, total, start);
-            var positions = start == 0 ? layout.Positions : Columns(layout.Positions, batch, total, start);
             using (var past = layout.CreatePastValues(_layers, _kvHeads, _headDim))
-                cache = RunStep(runOptions, ids, mask, positions, previous, batch, length, past?.Values, decoding.Logits, cancellationToken);
+                cache = RunStep(runOptions, layout.NewIds, mask, layout.NewPositions, previous, batch, length, past?.Values, decoding.Logits, cancellationToken);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -248,15 +245,6 @@ public sealed class OnnxPolicySession : ITokenGenerator, IDisposable
         {
             cache?.Dispose();
         }
-    }
-
-    /// <summary>The columns [start, width) of a [batch, width] row-major array.</summary>
-    private static long[] Columns(long[] values, int batch, int width, int start)
-    {
-        int length = width - start;
-        var result = new long[batch * length];
-        for (int b = 0; b < batch; b++) Array.Copy(values, b * width + start, result, b * length, length);
-        return result;
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace Agentic.Core.Inference;
 
 /// <summary>
 /// Where the prompts of one <see cref="OnnxPolicySession.Generate"/> call sit before the first pass: [batch, Width]
-/// columns of which the first <c>Width - NewLength</c> are positions whose keys and values come from the
+/// columns of which the first <see cref="PastLength"/> are positions whose keys and values come from the
 /// <see cref="PrefixKvStore"/> (each row's reused prefix right-aligned) and the last <see cref="NewLength"/> the
 /// tokens the prefill runs (each row's remaining prompt, left-padded). Without reuse it is the plain left-padded batch.
 /// </summary>
@@ -14,25 +14,26 @@ internal sealed class PrefillLayout
     private readonly PrefixKvStore.Entry?[] _entries;
     private readonly int[] _reused;
 
-    private PrefillLayout(long[] ids, long[] mask, long[] positions, int width, int newLength, PrefixKvStore.Entry?[] entries, int[] reused)
+    private PrefillLayout(long[] newIds, long[] mask, long[] newPositions, int width, int newLength, PrefixKvStore.Entry?[] entries, int[] reused)
     {
-        Ids = ids;
+        NewIds = newIds;
         Mask = mask;
-        Positions = positions;
+        NewPositions = newPositions;
         Width = width;
         NewLength = newLength;
         _entries = entries;
         _reused = reused;
     }
 
-    /// <summary>Token ids of every column, [batch, Width] (padding and reused positions included).</summary>
-    public long[] Ids { get; }
+    /// <summary>Token ids of the columns the prefill runs, [batch, NewLength] (padding included).</summary>
+    public long[] NewIds { get; }
 
     /// <summary>1 for a real position (reused or new), 0 for padding, [batch, Width].</summary>
     public long[] Mask { get; }
 
-    /// <summary>Position ids (real tokens counted from the start of each prompt; 0 on padding), [batch, Width].</summary>
-    public long[] Positions { get; }
+    /// <summary>Position ids of the columns the prefill runs (real tokens counted from the start of each prompt; 0 on
+    /// padding), [batch, NewLength].</summary>
+    public long[] NewPositions { get; }
 
     /// <summary>Number of columns.</summary>
     public int Width { get; }
@@ -73,27 +74,21 @@ internal sealed class PrefillLayout
         }
 
         int width = pastLength + newLength;
-        var ids = new long[batch * width];
+        var ids = new long[batch * newLength];
         var mask = new long[batch * width];
-        var positions = new long[batch * width];
+        var positions = new long[batch * newLength];
         Array.Fill(ids, padTokenId);
         for (int b = 0; b < batch; b++)
         {
             var prompt = prompts[b];
-            int row = b * width;
-            for (int i = 0; i < reused[b]; i++)
-            {
-                int column = pastLength - reused[b] + i;
-                ids[row + column] = prompt[i];
-                mask[row + column] = 1;
-            }
+            mask.AsSpan(b * width + pastLength - reused[b], reused[b]).Fill(1);
             int rest = prompt.Count - reused[b];
             for (int j = 0; j < rest; j++)
             {
-                int column = width - rest + j;
-                ids[row + column] = prompt[reused[b] + j];
-                mask[row + column] = 1;
-                positions[row + column] = reused[b] + j;
+                int column = newLength - rest + j;
+                ids[b * newLength + column] = prompt[reused[b] + j];
+                mask[b * width + pastLength + column] = 1;
+                positions[b * newLength + column] = reused[b] + j;
             }
         }
         return new PrefillLayout(ids, mask, positions, width, newLength, entries, reused);
