@@ -30,10 +30,12 @@ internal sealed class TrainOptions
     public Option<double> LearningRate { get; } = new("--lr") { Description = "RL learning rate", DefaultValueFactory = _ => s_defaults.RlLearningRate };
     public Option<LossAggregation> Aggregation { get; } = new("--aggregation") { Description = "How the policy loss averages tokens: TokenMean (DAPO) or SequenceMean (GRPO)", DefaultValueFactory = _ => s_defaults.Aggregation };
     public Option<double> Temperature { get; } = new("--temperature") { Description = "Sampling temperature of the RL rollouts (the loss uses the same)", DefaultValueFactory = _ => s_defaults.RolloutTemperature };
+    public Option<double> MemoryReward { get; } = new("--memory-reward") { Description = "Weight of the memory-evidence reward (share of the evidence read so far that the <memory> notes hold verbatim; longcontext; 0 = off)", DefaultValueFactory = _ => s_defaults.MemoryEvidence };
     public Option<double> AnswerSimilarity { get; } = new("--answer-similarity") { Description = "Weight of the near-miss partial credit (character similarity of the answer to the gold answer; 0 = off)", DefaultValueFactory = _ => s_defaults.AnswerSimilarity };
     public Option<bool> ExpertGuidance { get; } = new("--expert-guidance") { Description = "Off-policy guidance: the suite's scripted expert adds one rollout to each RL subgroup (LUFFY)", DefaultValueFactory = _ => s_defaults.ExpertGuidance };
     public Option<CreditAssignment> Credit { get; } = new("--credit") { Description = "How a rollout's advantage is spread over its tokens: Episode (GRPO) or PrefixTree (where the group's rollouts branch)", DefaultValueFactory = _ => s_defaults.Credit };
     public Option<bool> BalanceRouters { get; } = new("--balance-routers") { Description = "Keep moving the MoE router bias toward uniform load during RL (false: frozen where SFT left it)", DefaultValueFactory = _ => s_defaults.BalanceRouters };
+    public Option<int> RolloutBatches { get; } = new("--rollout-batches") { Description = "Most rollout batches per RL step: while dynamic sampling keeps fewer groups than --tasks-per-step, roll out another batch (DAPO's refill; 1 = off)", DefaultValueFactory = _ => s_defaults.RolloutBatches };
     public Option<double> Replay { get; } = new("--replay") { Description = "Chance that an RL group replays a partly solved training task instead of a new one (0 = off)", DefaultValueFactory = _ => s_defaults.ReplayFraction };
     public Option<double> TopP { get; } = new("--top-p") { Description = "Nucleus truncation of the RL rollout sampler (1 = off; below 1 drops rare slip tokens)", DefaultValueFactory = _ => s_defaults.RolloutTopP };
     public Option<bool> Noise { get; } = new("--noise") { Description = "Noise curriculum during RL (false: clean rollouts only)", DefaultValueFactory = _ => s_defaults.Noise };
@@ -60,7 +62,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, AnswerSimilarity, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, AnswerSimilarity, MemoryReward, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -89,7 +91,9 @@ internal sealed class TrainOptions
         Credit = parse.GetValue(Credit),
         BalanceRouters = parse.GetValue(BalanceRouters),
         ReplayFraction = parse.GetValue(Replay),
+        RolloutBatches = parse.GetValue(RolloutBatches),
         AnswerSimilarity = parse.GetValue(AnswerSimilarity),
+        MemoryEvidence = parse.GetValue(MemoryReward),
         ExpertGuidance = parse.GetValue(ExpertGuidance),
         Noise = parse.GetValue(Noise),
         MaxNoise = parse.GetValue(MaxNoise),

@@ -39,12 +39,17 @@ internal sealed record RlPhaseSettings
     public bool BalanceRouters { get; init; } = true;
     /// <summary>Chance that a group replays a partly solved task.</summary>
     public double ReplayFraction { get; init; }
+    /// <summary>Most rollout batches per step: refill while dynamic sampling keeps fewer groups than TasksPerStep (1 = off).</summary>
+    public int RolloutBatches { get; init; } = 1;
 
     /// <summary>Off-policy guidance by the suites' scripted experts (LUFFY).</summary>
     public bool ExpertGuidance { get; init; }
 
     /// <summary>Weight of the answer-similarity (near-miss partial credit) reward term; 0 = off.</summary>
     public double AnswerSimilarity { get; init; }
+
+    /// <summary>Weight of the memory-evidence reward term; 0 = off.</summary>
+    public double MemoryEvidence { get; init; }
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
@@ -86,7 +91,7 @@ internal static class RlPhase
     public static async Task<RlPhaseResult> RunAsync(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
         RlPhaseSettings p, TrainingRunLog? log, IAnsiConsole console, string label, Stopwatch runClock, CancellationToken cancellationToken)
     {
-        var shapers = suites.ToDictionary(x => x.Suite, x => RewardShaping.Create(new RewardShapingOptions { Suite = x.Suite, AnswerSimilarityWeight = p.AnswerSimilarity }), StringComparer.OrdinalIgnoreCase);
+        var shapers = suites.ToDictionary(x => x.Suite, x => RewardShaping.Create(new RewardShapingOptions { Suite = x.Suite, AnswerSimilarityWeight = p.AnswerSimilarity, MemoryEvidenceWeight = p.MemoryEvidence }), StringComparer.OrdinalIgnoreCase);
         GradientGate gate = p.Dgg ? new DynamicGradientGate() : new OpenGradientGate();
         using var policyTrainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId,
             new PolicyGradientOptions
@@ -97,7 +102,7 @@ internal static class RlPhase
         var curriculum = p.Noise
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
-        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, Decoder = p.Decoder, ReplayFraction = p.ReplayFraction, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
+        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, Decoder = p.Decoder, ReplayFraction = p.ReplayFraction, MaxRolloutBatches = p.RolloutBatches, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
         Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
         var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
         await using var rl = p.Async
@@ -178,6 +183,7 @@ internal static class RlPhase
     {
         var last = step.Update.Updates.LastOrDefault(u => u.Applied) ?? step.Update.Updates.LastOrDefault();
         var extra = step.Rollouts.SelectMany(r => r.Reward.Components).GroupBy(c => c.Key).ToDictionary(g => "reward." + g.Key, g => g.Average(c => c.Value));
+        extra["rollout_groups"] = step.Groups.Count;
         extra["dropped_groups"] = step.Groups.Count(g => g.Dropped);
         extra["guidance_rollouts"] = step.Groups.Sum(g => g.Guidance.Count);
         extra["guidance_advantage_mean"] = step.Groups.SelectMany(g => g.Guidance).Select(r => r.Advantage).DefaultIfEmpty(0).Average();

@@ -38,11 +38,17 @@ internal sealed record TrainSettings
     public bool BalanceRouters { get; init; } = true;
     public double ReplayFraction { get; init; }
 
+    /// <summary>Most rollout batches per RL step (dynamic sampling's refill; 1 = off).</summary>
+    public int RolloutBatches { get; init; } = 1;
+
     /// <summary>Off-policy guidance by the suites' scripted experts in the RL groups.</summary>
     public bool ExpertGuidance { get; init; }
 
     /// <summary>Weight of the answer-similarity reward term (0 = off).</summary>
     public double AnswerSimilarity { get; init; }
+
+    /// <summary>Weight of the memory-evidence reward term (0 = off).</summary>
+    public double MemoryEvidence { get; init; }
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
@@ -70,7 +76,7 @@ internal sealed record TrainSettings
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
-        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, AnswerSimilarity = AnswerSimilarity, ExpertGuidance = ExpertGuidance,
+        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, RolloutBatches = RolloutBatches, AnswerSimilarity = AnswerSimilarity, MemoryEvidence = MemoryEvidence, ExpertGuidance = ExpertGuidance,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, SharedSeeds = SharedSeeds, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
@@ -216,6 +222,7 @@ internal static class TrainJob
     {
         ["suites"] = string.Join(",", s.Suites), ["scale"] = s.Scale.ToString(), ["sft_steps"] = s.SftSteps.ToString(),
         ["rl_steps"] = s.RlSteps.ToString(), ["group_size"] = s.GroupSize.ToString(), ["tasks_per_step"] = s.TasksPerStep.ToString(),
+        ["dynamic_sampling"] = s.RolloutBatches <= 1 ? "drop groups without signal" : $"drop groups without signal, refill up to {s.RolloutBatches} rollout batches per step",
         ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" + (s.SharedSeeds ? ", one noise seed per group" : ", a noise seed per rollout") : "off",
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
         ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokens switch { 0 => "", 1 => ", previous-token embedding", int n => FormattableString.Invariant($", embeddings of the {n} previous tokens") }),
@@ -223,6 +230,7 @@ internal static class TrainJob
         ["task_replay"] = s.ReplayFraction == 0 ? "off" : FormattableString.Invariant($"{s.ReplayFraction * 100:0.#}% of groups replay a partly solved task"),
         ["expert_guidance"] = s.ExpertGuidance ? "on (one scripted-expert rollout per subgroup, LUFFY)" : "off",
         ["answer_similarity"] = s.AnswerSimilarity == 0 ? "off" : s.AnswerSimilarity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["memory_evidence"] = s.MemoryEvidence == 0 ? "off" : s.MemoryEvidence.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["dgg"] = s.Dgg ? $"on, K = {s.MaxReuse}" : $"off, K = {s.MaxReuse}", ["seed"] = s.Seed.ToString(),
     };
 

@@ -134,10 +134,11 @@ public sealed class AsyncAgentRlTrainer
     {
         await StartAsync(cancellationToken).ConfigureAwait(false);
         var level = _planner.Curriculum?.Level ?? NoiseLevel.None;
-        int stale = 0, duplicates = 0, failed = 0;
+        int stale = 0, duplicates = 0, failed = 0, kept = 0;
         var groups = new List<RolloutGroup>(Options.TasksPerStep);
         var wait = Stopwatch.StartNew();
-        while (groups.Count < Options.TasksPerStep)
+        // Without refill (MaxRolloutBatches 1) this is the first TasksPerStep groups; with it, until that many are kept.
+        while (groups.Count < Options.TasksPerStep || (kept < Options.TasksPerStep && groups.Count < Options.TasksPerStep * Options.MaxRolloutBatches))
         {
             var result = await _backend.Results.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (!_inFlight.Remove(result.RequestId, out var request))
@@ -157,7 +158,9 @@ public sealed class AsyncAgentRlTrainer
             }
             else
             {
-                groups.Add(_planner.Build(request, result.Trajectories, result.PolicyVersion));
+                var group = _planner.Build(request, result.Trajectories, result.PolicyVersion);
+                groups.Add(group);
+                if (!group.Dropped) kept++;
             }
             await SubmitAsync(_planner.Next(), cancellationToken).ConfigureAwait(false);
         }

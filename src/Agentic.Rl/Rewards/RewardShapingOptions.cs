@@ -36,6 +36,16 @@ public sealed class RewardShapingOptions
     /// </summary>
     public double AnswerSimilarityWeight { get; set; }
 
+    /// <summary>
+    /// Gets or sets the weight of <see cref="MemoryEvidenceReward"/> (the share of the evidence read so far that the agent's
+    /// memory holds verbatim, in [0, 1]; 0 on tasks without evidence); keep it below <see cref="OutcomeWeight"/>.
+    /// 0 (the default) leaves the term out.
+    /// </summary>
+    public double MemoryEvidenceWeight { get; set; }
+
+    /// <summary>Gets or sets the options of the memory-evidence term; <see langword="null"/> for its defaults.</summary>
+    public MemoryEvidenceRewardOptions? MemoryEvidence { get; set; }
+
     /// <summary>Gets or sets the options of the answer-similarity term; <see langword="null"/> for its defaults.</summary>
     public AnswerSimilarityRewardOptions? AnswerSimilarity { get; set; }
 

@@ -62,6 +62,16 @@ public sealed class AgentRlOptions
     /// <summary>Dynamic sampling (DAPO): drop groups whose rewards are all equal; they carry no signal. Default on.</summary>
     public bool DynamicSampling { get; set; } = true;
 
+    /// <summary>
+    /// Dynamic sampling with refill (DAPO's over-sampling): when <see cref="DynamicSampling"/> dropped groups, the step
+    /// rolls out further batches of <see cref="TasksPerStep"/> tasks until at least <see cref="TasksPerStep"/> groups are
+    /// kept or this many batches have been rolled out, and trains on every kept group. A near-solved suite drops most of
+    /// its groups; refill keeps each update full of groups with signal, at the price of more rollouts per step. In
+    /// asynchronous training the step takes finished groups until as many are kept or this many batches' worth have
+    /// arrived. 1 = no refill. Default 1.
+    /// </summary>
+    [Range(1, 64)] public int MaxRolloutBatches { get; set; } = 1;
+
     /// <summary>Compute advantages separately for the clean and the noisy rollouts of a group (NoisyAgent). Default on.</summary>
     public bool SeparateNoisyAdvantages { get; set; } = true;
 

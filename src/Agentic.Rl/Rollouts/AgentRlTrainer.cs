@@ -162,9 +162,26 @@ public sealed class AgentRlTrainer
         return new AgentRlStep(StepCount, groups, update, level, rolloutSeconds, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Rolls out one batch of groups with the current policy, without training (rewards and advantages included).</summary>
+    /// <summary>
+    /// Rolls out the groups of one step with the current policy, without training (rewards and advantages included): one
+    /// batch of <see cref="AgentRlOptions.TasksPerStep"/> groups, and with <see cref="AgentRlOptions.MaxRolloutBatches"/>
+    /// above 1 further batches while fewer than <see cref="AgentRlOptions.TasksPerStep"/> groups are kept.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the rollouts.</param>
     public async Task<IReadOnlyList<RolloutGroup>> RolloutAsync(CancellationToken cancellationToken = default)
+    {
+        var groups = new List<RolloutGroup>(Options.TasksPerStep);
+        int kept = 0;
+        for (int batch = 0; batch == 0 || (batch < Options.MaxRolloutBatches && kept < Options.TasksPerStep); batch++)
+        {
+            var rolled = await RolloutBatchAsync(cancellationToken).ConfigureAwait(false);
+            groups.AddRange(rolled);
+            kept += rolled.Count(g => !g.Dropped);
+        }
+        return groups;
+    }
+
+    private async Task<IReadOnlyList<RolloutGroup>> RolloutBatchAsync(CancellationToken cancellationToken)
     {
         var requests = new RolloutRequest[Options.TasksPerStep];
         for (int t = 0; t < requests.Length; t++) requests[t] = _planner.Next();

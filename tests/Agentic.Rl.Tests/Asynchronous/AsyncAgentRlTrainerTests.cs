@@ -37,6 +37,32 @@ public sealed class AsyncAgentRlTrainerTests
         new(model, Suites, t => Reward.Compute(t), policy, backend, RolloutOptions(), new AsyncAgentRlOptions { MaxStaleness = maxStaleness },
             curriculum: new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Window = 4, MinCleanSuccess = 0, Seed = 3 }));
 
+    [Theory]
+    [InlineData(1, 3, 0)] // no refill: the first TasksPerStep groups, all flat and dropped
+    [InlineData(5, 7, 3)] // groups 0-3 flat; 4, 5 and 6 kept: the step ends at the third kept group
+    [InlineData(2, 6, 2)] // two batches' worth of groups arrived with only two kept
+    public async Task Refill_takes_finished_groups_until_enough_are_kept_or_the_batch_limit(int maxBatches, int groups, int kept)
+    {
+        using var model = NewModel();
+        using var policy = NewPolicyTrainer(model);
+        await using var backend = new SubmitTimeBackend(model);
+        int calls = 0;
+        RewardBreakdown Scripted(Trajectory t)
+        {
+            int call = calls++;
+            double total = call / 4 < 4 ? 0 : call % 2; // the first four groups are flat
+            return new RewardBreakdown(total, new Dictionary<string, double> { ["outcome"] = total });
+        }
+        var options = RolloutOptions();
+        options.DynamicSampling = true;
+        options.MaxRolloutBatches = maxBatches;
+        var trainer = new AsyncAgentRlTrainer(model, Suites, Scripted, policy, backend, options);
+        var step = await trainer.StepAsync();
+        Assert.Equal(groups, step.Groups.Count);
+        Assert.Equal(kept, step.Groups.Count(g => !g.Dropped));
+        Assert.Equal(kept * 4, step.Update.Samples);
+    }
+
     [Fact]
     public void Expert_guidance_is_rejected_with_a_clear_error()
     {

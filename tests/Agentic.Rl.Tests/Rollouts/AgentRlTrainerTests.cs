@@ -248,6 +248,71 @@ public sealed class AgentRlTrainerTests : IDisposable
         Assert.NotEmpty(trainer.PolicyTrainer.Train(samples).Updates);
     }
 
+    /// <summary>
+    /// A trainer whose reward is scripted by call order: rollouts of the first <paramref name="flatGroups"/> groups score 0
+    /// (dynamic sampling drops them), later groups alternate 0 and 1 (kept).
+    /// </summary>
+    private static AgentRlTrainer RefillTrainer(Run run, int maxBatches, int flatGroups, bool dynamicSampling = true)
+    {
+        int calls = 0;
+        RewardBreakdown Scripted(Trajectory t)
+        {
+            int call = calls++;
+            double total = call / 4 < flatGroups ? 0 : call % 2;
+            return new RewardBreakdown(total, new Dictionary<string, double> { ["outcome"] = total });
+        }
+        return new AgentRlTrainer(run.Model, run.Tokenizer, run.Template, [new EchoSuite("echo1"), new EchoSuite("echo2")], Scripted, run.Policy,
+            new AgentRlOptions { GroupSize = 4, TasksPerStep = 3, MaxTurns = 1, MaxNewTokensPerTurn = 3, MaxTokens = 120, Seed = 11, DynamicSampling = dynamicSampling, MaxRolloutBatches = maxBatches });
+    }
+
+    [Theory]
+    [InlineData(1, 4, 3, 0)] // no refill: one batch, every group flat and dropped
+    [InlineData(5, 4, 9, 5)] // batch 1: 0 kept; batch 2: groups 5 and 6 kept; batch 3: 3 more, 5 >= 3, stop
+    [InlineData(2, 4, 6, 2)] // the batch limit ends the step with fewer groups kept than TasksPerStep
+    [InlineData(5, 0, 3, 3)] // every group of the first batch kept: no refill
+    [InlineData(5, 100, 15, 0)] // nothing ever kept: exactly MaxRolloutBatches batches
+    public async Task Refill_rolls_out_batches_until_enough_groups_are_kept_or_the_batch_limit(int maxBatches, int flatGroups, int groups, int kept)
+    {
+        using var run = new Run(NewModel(), ByteLevelTokenizer.CreateDefault());
+        var trainer = RefillTrainer(run, maxBatches, flatGroups);
+        var step = await trainer.StepAsync();
+        Assert.Equal(groups, step.Groups.Count);
+        Assert.Equal(kept, step.Groups.Count(g => !g.Dropped));
+        // Every kept group is trained on; nothing of a dropped one.
+        Assert.Equal(kept * 4, step.Update.Samples);
+        Assert.Equal(step.Groups.Select(g => g.RequestId), Enumerable.Range(0, groups).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task Refill_only_adds_batches_the_first_batch_is_the_one_a_run_without_refill_rolls_out()
+    {
+        var tokenizer = ByteLevelTokenizer.CreateDefault();
+        using var plain = new Run(NewModel(), tokenizer);
+        using var refill = new Run(NewModel(), tokenizer);
+        var a = await RefillTrainer(plain, 1, flatGroups: 4).RolloutAsync();
+        var b = await RefillTrainer(refill, 2, flatGroups: 4).RolloutAsync();
+        Assert.Equal(3, a.Count);
+        Assert.Equal(6, b.Count);
+        for (int i = 0; i < a.Count; i++)
+            Assert.Equal(a[i].Rollouts.Select(r => r.Trajectory.TokenIds), b[i].Rollouts.Select(r => r.Trajectory.TokenIds));
+    }
+
+    [Fact]
+    public async Task Without_dynamic_sampling_nothing_is_dropped_so_nothing_is_refilled()
+    {
+        using var run = new Run(NewModel(), ByteLevelTokenizer.CreateDefault());
+        var step = await RefillTrainer(run, 5, flatGroups: 100, dynamicSampling: false).StepAsync();
+        Assert.Equal(3, step.Groups.Count);
+        Assert.DoesNotContain(step.Groups, g => g.Dropped);
+    }
+
+    [Fact]
+    public void A_rollout_batch_limit_outside_one_to_64_is_rejected()
+    {
+        Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => new AgentRlOptions { MaxRolloutBatches = 0 }.Validate());
+        Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => new AgentRlOptions { MaxRolloutBatches = 65 }.Validate());
+    }
+
     [Fact]
     public void A_top_p_outside_zero_to_one_is_rejected()
     {

@@ -76,6 +76,7 @@ public sealed class LongContextSuite : ITaskSuite
         var kind = (LongContextQuestion)random.Next(3);
         var chunks = Enumerable.Range(0, _options.Chunks).Select(_ => Filler(random)).ToList();
         var evidence = new List<int>();
+        var facts = new List<string>();
         string Value() => random.Next(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
         void Insert(int chunk, string sentence)
         {
@@ -96,6 +97,7 @@ public sealed class LongContextSuite : ITaskSuite
                 int at = random.Next(chunks.Count);
                 Insert(at, $"The special code for {keys[0]} is {answer}.");
                 evidence.Add(at);
+                facts.Add($"The special code for {keys[0]} is {answer}");
                 question = $"What is the special code for {keys[0]}?";
                 difficulty = 1;
                 break;
@@ -106,6 +108,7 @@ public sealed class LongContextSuite : ITaskSuite
                 int at = random.Next(chunks.Count);
                 Insert(at, $"The special code for {keys[0]} is {answer}.");
                 evidence.Add(at);
+                facts.Add($"The special code for {keys[0]} is {answer}");
                 for (int d = 1; d <= _options.DistractorNeedles; d++) Insert(random.Next(chunks.Count), $"The special code for {keys[d]} is {Value()}.");
                 question = $"What is the special code for {keys[0]}?";
                 difficulty = 1 + _options.DistractorNeedles;
@@ -120,14 +123,22 @@ public sealed class LongContextSuite : ITaskSuite
                 // Assignments in reading order, spread over increasing chunks.
                 var positions = Enumerable.Range(0, hops).Select(_ => random.Next(chunks.Count)).Order().ToArray();
                 Insert(positions[0], $"VAR {names[0]} = {answer}.");
-                for (int h = 1; h < hops; h++) Insert(positions[h], $"VAR {names[h]} = VAR {names[h - 1]}.");
+                facts.Add($"VAR {names[0]} = {answer}");
+                for (int h = 1; h < hops; h++)
+                {
+                    Insert(positions[h], $"VAR {names[h]} = VAR {names[h - 1]}.");
+                    facts.Add($"VAR {names[h]} = VAR {names[h - 1]}");
+                }
                 evidence.AddRange(positions.Distinct());
                 question = $"Which number does VAR {names[hops - 1]} hold?";
                 difficulty = hops;
                 break;
             }
         }
-        return new LongContextTask($"{Name}-{seed:x}", question, difficulty, kind, chunks, answer, evidence.Distinct().Order().ToArray());
+        return new LongContextTask($"{Name}-{seed:x}", question, difficulty, kind, chunks, answer, evidence.Distinct().Order().ToArray())
+        {
+            EvidenceFacts = facts,
+        };
     }
 
     private string Filler(Random random)

@@ -23,4 +23,12 @@ public enum LongContextQuestion
 /// <param name="EvidenceChunks">Indices of the chunks holding the facts the answer needs (for memory-update rewards).</param>
 public sealed record LongContextTask(string Id, string Instruction, int Difficulty, LongContextQuestion Question,
     IReadOnlyList<string> Chunks, string Answer, IReadOnlyList<int> EvidenceChunks)
-    : Agentic.Core.Agents.AgentTask(Id, LongContextSuite.Name, Instruction, Difficulty);
+    : Agentic.Core.Agents.AgentTask(Id, LongContextSuite.Name, Instruction, Difficulty)
+{
+    /// <summary>
+    /// The sentences the answer needs, as they stand in <see cref="Chunks"/> (without the final period), in reading order:
+    /// the asked key's needle (<c>The special code for K is V</c>), or every assignment of the tracking chain
+    /// (<c>VAR X = V</c>, <c>VAR Y = VAR X</c>, ...). Distractor needles are not evidence. For memory rewards.
+    /// </summary>
+    public IReadOnlyList<string> EvidenceFacts { get; init; } = [];
+}

@@ -38,6 +38,23 @@ public class LongContextSuiteTests
     }
 
     [Fact]
+    public void Evidence_facts_stand_verbatim_in_the_evidence_chunks_and_distractors_are_not_evidence()
+    {
+        var suite = new LongContextSuite(new LongContextSuiteOptions { Chunks = 6, TrackingHops = 3, DistractorNeedles = 3 });
+        foreach (var task in suite.SampleTraining(new DeterministicRandom(4), 60).Cast<LongContextTask>())
+        {
+            Assert.Equal(task.Question == LongContextQuestion.VariableTracking ? 3 : 1, task.EvidenceFacts.Count);
+            // Each fact stands in exactly one chunk, an evidence chunk, in reading order.
+            var where = task.EvidenceFacts.Select(f => Enumerable.Range(0, task.Chunks.Count).Single(i => task.Chunks[i].Contains(f + ".", StringComparison.Ordinal) || task.Chunks[i].EndsWith(f, StringComparison.Ordinal))).ToArray();
+            Assert.All(where, i => Assert.Contains(i, task.EvidenceChunks));
+            Assert.Equal(where.Order(), where);
+            Assert.Contains(task.Answer, task.EvidenceFacts[0], StringComparison.Ordinal);
+            if (task.Question == LongContextQuestion.MultiKey)
+                Assert.Equal(4, task.Chunks.Sum(c => c.Split("The special code for ").Length - 1));
+        }
+    }
+
+    [Fact]
     public async Task Reading_every_section_then_answering_wrong_fails()
     {
         var suite = new LongContextSuite(new LongContextSuiteOptions { Chunks = 3 });
