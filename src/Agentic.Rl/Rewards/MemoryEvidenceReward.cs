@@ -66,22 +66,23 @@ public sealed class MemoryEvidenceReward : RewardShaper
     protected override double ScoreCore(Trajectory trajectory)
     {
         if (_evidence(trajectory.Task) is not { Count: > 0 } facts) return 0;
-        var read = new System.Text.StringBuilder();
+        // Which facts the agent has been shown so far (its own messages do not count as having read them); a fact
+        // stands within one message, so each message is searched once.
+        var read = new bool[facts.Count];
         double total = 0;
         int scored = 0;
         foreach (var message in trajectory.Messages)
         {
+            var text = message.Text ?? "";
             if (message.Role != ChatRole.Assistant)
             {
-                // What the agent has been shown (the agent's own messages do not count as having read the evidence).
-                read.Append(message.Text).Append('\n');
+                for (int i = 0; i < facts.Count; i++) read[i] |= text.Contains(facts[i], StringComparison.Ordinal);
                 continue;
             }
-            var context = read.ToString();
-            var seen = facts.Where(f => context.Contains(f, StringComparison.Ordinal)).ToArray();
-            if (seen.Length == 0) continue;
-            var memory = string.Join("\n", _memory.Matches(message.Text ?? "").Select(m => m.Groups[1].Value));
-            total += seen.Count(f => memory.Contains(f, StringComparison.Ordinal)) / (double)seen.Length;
+            int seen = read.Count(r => r);
+            if (seen == 0) continue;
+            var memory = string.Join("\n", _memory.Matches(text).Select(m => m.Groups[1].Value));
+            total += Enumerable.Range(0, facts.Count).Count(i => read[i] && memory.Contains(facts[i], StringComparison.Ordinal)) / (double)seen;
             scored++;
         }
         return scored == 0 ? 0 : total / scored;

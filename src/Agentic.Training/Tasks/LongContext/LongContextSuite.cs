@@ -84,6 +84,13 @@ public sealed class LongContextSuite : ITaskSuite
             sentences.Insert(random.Next(sentences.Count + 1), sentence.TrimEnd('.'));
             chunks[chunk] = string.Join(". ", sentences);
         }
+        // A sentence the answer needs: inserted like any other, and recorded with its chunk.
+        void InsertEvidence(int chunk, string fact)
+        {
+            Insert(chunk, fact);
+            evidence.Add(chunk);
+            facts.Add(fact);
+        }
 
         string question, answer;
         int difficulty;
@@ -95,9 +102,7 @@ public sealed class LongContextSuite : ITaskSuite
             {
                 answer = Value();
                 int at = random.Next(chunks.Count);
-                Insert(at, $"The special code for {keys[0]} is {answer}.");
-                evidence.Add(at);
-                facts.Add($"The special code for {keys[0]} is {answer}");
+                InsertEvidence(at, $"The special code for {keys[0]} is {answer}");
                 question = $"What is the special code for {keys[0]}?";
                 difficulty = 1;
                 break;
@@ -106,9 +111,7 @@ public sealed class LongContextSuite : ITaskSuite
             {
                 answer = Value();
                 int at = random.Next(chunks.Count);
-                Insert(at, $"The special code for {keys[0]} is {answer}.");
-                evidence.Add(at);
-                facts.Add($"The special code for {keys[0]} is {answer}");
+                InsertEvidence(at, $"The special code for {keys[0]} is {answer}");
                 for (int d = 1; d <= _options.DistractorNeedles; d++) Insert(random.Next(chunks.Count), $"The special code for {keys[d]} is {Value()}.");
                 question = $"What is the special code for {keys[0]}?";
                 difficulty = 1 + _options.DistractorNeedles;
@@ -122,14 +125,8 @@ public sealed class LongContextSuite : ITaskSuite
                 int hops = Math.Min(_options.TrackingHops, names.Length);
                 // Assignments in reading order, spread over increasing chunks.
                 var positions = Enumerable.Range(0, hops).Select(_ => random.Next(chunks.Count)).Order().ToArray();
-                Insert(positions[0], $"VAR {names[0]} = {answer}.");
-                facts.Add($"VAR {names[0]} = {answer}");
-                for (int h = 1; h < hops; h++)
-                {
-                    Insert(positions[h], $"VAR {names[h]} = VAR {names[h - 1]}.");
-                    facts.Add($"VAR {names[h]} = VAR {names[h - 1]}");
-                }
-                evidence.AddRange(positions.Distinct());
+                InsertEvidence(positions[0], $"VAR {names[0]} = {answer}");
+                for (int h = 1; h < hops; h++) InsertEvidence(positions[h], $"VAR {names[h]} = VAR {names[h - 1]}");
                 question = $"Which number does VAR {names[hops - 1]} hold?";
                 difficulty = hops;
                 break;
