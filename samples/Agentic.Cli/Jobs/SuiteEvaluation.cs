@@ -47,7 +47,7 @@ internal static class SuiteEvaluation
         var (clean, cleanRuns) = await AgentEvaluator.EvaluateAsync(suite, loop, episodes, seed: seed, batchSize: BatchSize,
             cancellationToken: cancellationToken, maxConcurrency: policy.Concurrency);
         bool[] cleanOutcomes = [.. cleanRuns.Select(t => t.Success)];
-        // A suite without tools or a simulated user (longcontext) runs exactly the same episodes under noise: not run twice.
+        // A suite without tools or a simulated user runs exactly the same episodes under noise: not run twice.
         if (!NoisyEnvironment.ForLevel(suite.CreateEnvironment(), noise, seed).CanInject)
             return new CleanNoisy(clean, clean) { CleanOutcomes = cleanOutcomes, NoisyOutcomes = cleanOutcomes, NoiseInapplicable = true };
 

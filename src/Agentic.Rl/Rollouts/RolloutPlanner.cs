@@ -38,7 +38,7 @@ internal sealed class RolloutPlanner
         Scheduler = scheduler;
         SuitesByName = suites.ToDictionary(s => s.Suite, StringComparer.Ordinal);
         if (SuitesByName.Count != suites.Count) throw new ArgumentException("Suite names must be distinct.", nameof(suites));
-        // A suite without tools, tag tools or a simulated user (longcontext) runs a "noisy" rollout exactly like a clean
+        // A suite without tools, tag tools or a simulated user runs a "noisy" rollout exactly like a clean
         // one: its groups stay whole (one advantage group, not two halves) and do not feed the curriculum's noisy window.
         _noiseReaches = curriculum is null ? [] : suites.Where(s => NoisyEnvironment.ForLevel(s.CreateEnvironment(), NoiseLevel.High, 0).CanInject)
             .Select(s => s.Suite).ToHashSet(StringComparer.Ordinal);

@@ -139,7 +139,7 @@ internal sealed partial class UserTextNoise
                 string slot = Pick(PresentSlots(text));
                 string value = _options.Slots[slot];
                 string wrong = ToolResultNoise.PerturbString(value, _random);
-                int at = text.IndexOf(value, StringComparison.OrdinalIgnoreCase);
+                int at = Occurrences(text, value).First();
                 text = string.Concat(text.AsSpan(0, at), $"{wrong} (sorry, I mean {value})", text.AsSpan(at + value.Length));
                 return $"stated {slot} as {wrong}, then corrected it to {value}";
             }
@@ -216,7 +216,37 @@ internal sealed partial class UserTextNoise
     }
 
     private List<string> PresentSlots(string text) =>
-        [.. _options.Slots.Where(s => s.Value.Length > 0 && text.Contains(s.Value, StringComparison.OrdinalIgnoreCase)).Select(s => s.Key).Order(StringComparer.OrdinalIgnoreCase)];
+        [.. _options.Slots.Where(s => Occurrences(text, s.Value).Any()).Select(s => s.Key).Order(StringComparer.OrdinalIgnoreCase)];
+
+    /// <summary>
+    /// Where <paramref name="value"/> stands in <paramref name="text"/> as a whole (ignoring case): a value that starts or
+    /// ends with a letter or digit is not found inside a longer word ("ember" is not in "remembered", "A-104" not in "A-1042").
+    /// </summary>
+    internal static IEnumerable<int> Occurrences(string text, string value)
+    {
+        if (value.Length == 0)
+        {
+            yield break;
+        }
+
+        bool wordStart = char.IsLetterOrDigit(value[0]);
+        bool wordEnd = char.IsLetterOrDigit(value[^1]);
+        int at = 0;
+        while ((at = text.IndexOf(value, at, StringComparison.OrdinalIgnoreCase)) >= 0)
+        {
+            int end = at + value.Length;
+            bool whole = !(wordStart && at > 0 && char.IsLetterOrDigit(text[at - 1])) && !(wordEnd && end < text.Length && char.IsLetterOrDigit(text[end]));
+            if (whole)
+            {
+                yield return at;
+                at = end;
+            }
+            else
+            {
+                at++;
+            }
+        }
+    }
 
     private string Pick(List<string> items) => items[NoiseRandom.NextInt(_random, items.Count)];
 
@@ -259,31 +289,28 @@ internal sealed partial class UserTextNoise
     private List<(int Index, int Length)> TypoCandidates(string text)
     {
         var protectedSpans = new List<(int Start, int End)>();
-        foreach (string value in _options.Slots.Values.Where(v => v.Length > 0))
+        foreach (string value in _options.Slots.Values)
         {
-            int at = 0;
-            while ((at = text.IndexOf(value, at, StringComparison.OrdinalIgnoreCase)) >= 0)
-            {
-                protectedSpans.Add((at, at + value.Length));
-                at += value.Length;
-            }
+            protectedSpans.AddRange(Occurrences(text, value).Select(at => (at, at + value.Length)));
         }
 
+        // Words in capitals (VAR, SKU, an acronym) read as identifiers, not prose: a typo would change what they name.
         return [.. WordPattern().Matches(text)
+            .Where(m => !m.Value.All(char.IsUpper))
             .Where(m => !protectedSpans.Any(p => m.Index < p.End && p.Start < m.Index + m.Length))
             .Select(m => (m.Index, m.Length))];
     }
 
     private static string Remove(string text, string value)
     {
-        if (value.Length == 0)
+        if (!Occurrences(text, value).Any())
         {
             return text;
         }
 
-        string removed = Regex.Replace(text, Regex.Escape(value), string.Empty, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        string removed = ReplaceOccurrences(text, value, string.Empty, skipFirst: false);
         removed = SpaceBeforePunctuation().Replace(removed, "$1");
-        return MultipleSpaces().Replace(removed, " ").Trim();
+        return SpaceRun().Replace(removed, " ").Trim(); // spaces only: the message's line breaks stay
     }
 
     private static string ReplaceOccurrences(string text, string value, string replacement, bool skipFirst)
@@ -291,8 +318,7 @@ internal sealed partial class UserTextNoise
         var builder = new StringBuilder();
         int at = 0;
         bool first = true;
-        int found;
-        while ((found = text.IndexOf(value, at, StringComparison.OrdinalIgnoreCase)) >= 0)
+        foreach (int found in Occurrences(text, value).ToList())
         {
             builder.Append(text, at, found - at);
             builder.Append(first && skipFirst ? text.Substring(found, value.Length) : replacement);
@@ -304,18 +330,7 @@ internal sealed partial class UserTextNoise
         return builder.ToString();
     }
 
-    private static int Count(string text, string value)
-    {
-        int count = 0;
-        int at = 0;
-        while (value.Length > 0 && (at = text.IndexOf(value, at, StringComparison.OrdinalIgnoreCase)) >= 0)
-        {
-            count++;
-            at += value.Length;
-        }
-
-        return count;
-    }
+    private static int Count(string text, string value) => Occurrences(text, value).Count();
 
     private static string[] Sentences(string text)
     {
@@ -342,11 +357,14 @@ internal sealed partial class UserTextNoise
     [GeneratedRegex(@"\p{L}{3,}")]
     private static partial Regex WordPattern();
 
-    [GeneratedRegex(@"\s+([.,!?;:])")]
+    [GeneratedRegex(@"[ \t]+([.,!?;:])")]
     private static partial Regex SpaceBeforePunctuation();
 
     [GeneratedRegex(@"\s{2,}")]
     private static partial Regex MultipleSpaces();
+
+    [GeneratedRegex(@"[ \t]{2,}")]
+    private static partial Regex SpaceRun();
 
     [GeneratedRegex(@"(?<=[.!?])\s+")]
     private static partial Regex SentenceBoundary();

@@ -169,6 +169,47 @@ public class NoisyUserChatClientTests
         return noisy.Contains(value, StringComparison.Ordinal) && noisy != line && injections.Single().Kind == nameof(UserNoiseKind.Typos);
     }
 
+    [Property(MaxTest = 100)]
+    public async Task<bool> Typos_never_touch_words_in_capitals(int seed)
+    {
+        var injections = new List<NoiseInjection>();
+        const string line = "Set VAR X to the value from the NASA report and tell me.";
+        var user = new NoisyUserChatClient(new ScriptedUser(line), Options(seed, 1, "A-1", injections, UserNoiseKind.Typos));
+        string noisy = await SayAsync(user, "Hi");
+        return noisy != line && noisy.Contains("VAR X", StringComparison.Ordinal) && noisy.Contains("NASA", StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(UserNoiseKind.SelfCorrection)]
+    [InlineData(UserNoiseKind.ContextOmission)]
+    [InlineData(UserNoiseKind.ReferentialAmbiguity)]
+    public async Task A_slot_value_is_found_as_a_whole_word_only_and_the_messages_line_breaks_survive(UserNoiseKind kind)
+    {
+        // "ember" stands inside "remembered": only the whole word is the slot's value.
+        var injections = new List<NoiseInjection>();
+        var options = Options(11, 1, "A-1", injections, kind);
+        options.Slots.Clear();
+        options.Slots["key"] = "ember";
+        var user = new NoisyUserChatClient(new ScriptedUser("We remembered. What is the code for ember?\nThe code for ember is 12."), options);
+
+        string text = await SayAsync(user, "Hi");
+
+        Assert.Equal(kind.ToString(), Assert.Single(injections).Kind);
+        switch (kind)
+        {
+            case UserNoiseKind.SelfCorrection:
+                Assert.Matches(@"^We remembered\. What is the code for \w+ \(sorry, I mean ember\)\?\nThe code for ember is 12\.$", text);
+                break;
+            case UserNoiseKind.ContextOmission:
+                Assert.Equal("We remembered. What is the code for?\nThe code for is 12.", text);
+                Assert.Contains("My key is ember.", await SayAsync(user, "Which key do you mean?"), StringComparison.Ordinal);
+                break;
+            default:
+                Assert.Equal("We remembered. What is the code for ember?\nThe code for that one is 12.", text);
+                break;
+        }
+    }
+
     [Fact]
     public async Task Self_correction_states_a_wrong_value_then_the_right_one()
     {

@@ -9,56 +9,95 @@ namespace Agentic.Training.Tasks.LongContext;
 /// the needles and assignments it has seen in a <c>&lt;memory&gt;</c> block, and answers as soon as its memory
 /// resolves the question (an early exit once the evidence is complete), or after the last section.
 /// </summary>
+/// <remarks>
+/// It reads through user noise: a self-correction counts as the corrected value; typos in the prose do not hide a fact
+/// (a needle is "… K is V", an assignment "VAR X = V"); a fact about "that one", "the key I gave you earlier", or whose
+/// name the user withheld ("… for is V", "= VAR Y") is about the asked key or variable; the memory holds each fact in its
+/// clean form. When its memory cannot name what the question asks about after the last section, it asks
+/// "Which key or variable do you mean?", once.
+/// </remarks>
 public sealed partial class LongContextExpert : ScriptedChatClient
 {
+    /// <summary>The expert's question when nothing it read names the asked key or variable.</summary>
+    private const string WhichOne = "Which key or variable do you mean?";
+
     /// <inheritdoc />
     protected override ChatMessage Respond(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
-        var userText = string.Join("\n", messages.Where(m => m.Role == ChatRole.User).Select(m => m.Text));
-        var question = Problem().Match(userText).Groups[1].Value;
-        var facts = Fact().Matches(userText).Select(m => m.Value.TrimEnd('.')).Distinct().ToList();
-        var answer = Resolve(question, facts);
-        bool last = userText.Contains("last section", StringComparison.Ordinal);
-        var memory = $"<memory>{string.Join("; ", facts)}</memory>";
-        var reply = answer is not null ? $"{memory}\n<answer>{answer}</answer>" : last ? $"{memory}\n<answer>unknown</answer>" : memory;
+        var userText = Corrected(string.Join("\n", messages.Where(m => m.Role == ChatRole.User).Select(m => m.Text)));
+        var blocks = SectionBlock().Matches(userText);
+        var said = SectionBlock().Replace(userText, "\n"); // what the user said outside the document: question, asides, clarifications
+        bool last = blocks.Any(m => m.Groups["index"].Value == m.Groups["of"].Value)
+            && messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text?.Contains("<section", StringComparison.Ordinal) == false;
+
+        var raw = Fact().Matches(string.Join("\n", blocks.Select(m => m.Groups["text"].Value))).ToList();
+        string? variable = AskedVariable().Match(said) is { Success: true } v ? v.Value : null;
+        string? key = raw.Where(f => f.Groups["value"].Success).Select(f => f.Groups["key"].Value)
+            .FirstOrDefault(k => !IsReference(k, code: true) && Regex.IsMatch(said, $@"\b{Regex.Escape(k)}\b"));
+        var facts = raw.Select(f => f.Groups["value"].Success
+                ? (Name: IsReference(f.Groups["key"].Value, code: true) ? key ?? AskedKey : f.Groups["key"].Value, Value: f.Groups["value"].Value, Code: true)
+                : (Name: IsReference(f.Groups["name"].Value, code: false) ? variable ?? AskedVariableName : f.Groups["name"].Value, Value: f.Groups["target"].Value, Code: false))
+            .Distinct()
+            .ToList();
+
+        var assignments = facts.Where(f => !f.Code).GroupBy(f => f.Name).ToDictionary(g => g.Key, g => g.First().Value);
+        var answer = variable is not null || assignments.ContainsKey(AskedVariableName) ? Track(variable ?? AskedVariableName, assignments)
+            : facts.FirstOrDefault(f => f.Code && (f.Name == key || f.Name == AskedKey)) is { Name: not null } needle ? needle.Value
+            : null;
+        var memory = $"<memory>{string.Join("; ", facts.Select(f => f.Code ? $"The special code for {f.Name} is {f.Value}" : $"{f.Name} = {f.Value}"))}</memory>";
+        bool named = variable is not null || key is not null;
+        bool asked = messages.Any(m => m.Role == ChatRole.Assistant && (m.Text?.Contains(WhichOne, StringComparison.Ordinal) ?? false));
+        var reply = answer is not null ? $"{memory}\n<answer>{answer}</answer>"
+            : !last ? memory
+            : !named && !asked ? $"{memory}\n{WhichOne}"
+            : $"{memory}\n<answer>unknown</answer>";
         return new ChatMessage(ChatRole.Assistant, reply);
     }
 
-    private static string? Resolve(string question, List<string> facts)
+    /// <summary>How the memory names the asked key or variable while the user has not named it.</summary>
+    private const string AskedKey = "the asked key", AskedVariableName = "the asked variable";
+
+    private static string? Track(string name, Dictionary<string, string> assignments)
     {
-        var code = CodeQuestion().Match(question);
-        if (code.Success)
-        {
-            var needle = facts.Select(f => CodeFact().Match(f)).FirstOrDefault(m => m.Success && m.Groups["key"].Value == code.Groups["key"].Value);
-            return needle?.Groups["value"].Value;
-        }
-        var variable = VarQuestion().Match(question);
-        if (!variable.Success) return null;
-        var assignments = facts.Select(f => VarFact().Match(f)).Where(m => m.Success).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["value"].Value);
-        var name = variable.Groups["name"].Value;
         for (int guard = 0; guard < 32 && assignments.TryGetValue(name, out var value); guard++)
         {
             if (!value.StartsWith("VAR ", StringComparison.Ordinal)) return value;
-            name = value[4..];
+            name = value;
         }
         return null;
     }
 
-    [GeneratedRegex(@"<problem>(.*?)</problem>", RegexOptions.Singleline)]
-    private static partial Regex Problem();
+    /// <summary>
+    /// Whether a fact's name refers to the asked key or variable instead of naming it: "that one", "the … I gave you earlier",
+    /// or a name the user withheld (an assignment without a name; a needle whose "key" is the leftover "for", or a typo of it:
+    /// every key of the suite has at least five letters).
+    /// </summary>
+    private static bool IsReference(string name, bool code) =>
+        name.Length == 0 || name == "that one" || name.EndsWith(" I gave you earlier", StringComparison.Ordinal) || (code && name.Length <= 4);
 
-    [GeneratedRegex(@"(The special code for \w+ is \d+|VAR \w+ = (VAR \w+|\d+))")]
+    /// <summary>Every self-correction ("imber (sorry, I mean ember)") replaced by the value it corrects to.</summary>
+    private static string Corrected(string text)
+    {
+        for (var m = SelfCorrection().Match(text); m.Success; m = SelfCorrection().Match(text))
+        {
+            // The wrong value is the right one with one character changed (same length) or its last character doubled (one longer).
+            string right = m.Groups["right"].Value;
+            int wrongStart = Math.Max(0, m.Index - right.Length);
+            if (wrongStart > 0 && char.IsLetterOrDigit(text[wrongStart - 1])) wrongStart--;
+            text = string.Concat(text.AsSpan(0, wrongStart), right, text.AsSpan(m.Index + m.Length));
+        }
+        return text;
+    }
+
+    [GeneratedRegex(@"<section index=""(?<index>\d+)"" of=""(?<of>\d+)"">(?<text>.*?)</section>", RegexOptions.Singleline)]
+    private static partial Regex SectionBlock();
+
+    [GeneratedRegex(@"(?<key>that one|the key I gave you earlier|\w+) is (?<value>\d+)|(?:(?<name>VAR \w+|that one|the variable I gave you earlier) )?= (?<target>VAR \w+|\d+)")]
     private static partial Regex Fact();
 
-    [GeneratedRegex(@"special code for (?<key>\w+)\?")]
-    private static partial Regex CodeQuestion();
+    [GeneratedRegex(@"VAR \w+")]
+    private static partial Regex AskedVariable();
 
-    [GeneratedRegex(@"The special code for (?<key>\w+) is (?<value>\d+)")]
-    private static partial Regex CodeFact();
-
-    [GeneratedRegex(@"Which number does VAR (?<name>\w+) hold\?")]
-    private static partial Regex VarQuestion();
-
-    [GeneratedRegex(@"VAR (?<name>\w+) = (?<value>VAR \w+|\d+)")]
-    private static partial Regex VarFact();
+    [GeneratedRegex(@" \(sorry, I mean (?<right>[^)\n]+)\)")]
+    private static partial Regex SelfCorrection();
 }

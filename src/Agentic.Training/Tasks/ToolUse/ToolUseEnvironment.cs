@@ -22,8 +22,7 @@ public sealed partial class ToolUseEnvironment : AgentEnvironment, ISimulatedUse
     private ToolUseDatabase _expected = new();
     private ToolUseTask? _task;
     private string? _expectedAnswer;
-    private IChatClient _user;
-    private readonly List<ChatMessage> _userView = [];
+    private readonly SimulatedUserConversation _user;
 
     /// <summary>Creates the environment; worlds have <paramref name="customers"/> customers.</summary>
     /// <param name="customers">Customers per generated world.</param>
@@ -31,7 +30,7 @@ public sealed partial class ToolUseEnvironment : AgentEnvironment, ISimulatedUse
     public ToolUseEnvironment(int customers = 6, IChatClient? customer = null)
     {
         _customers = customers;
-        _user = customer ?? new ToolUseCustomer();
+        _user = new SimulatedUserConversation(customer ?? new ToolUseCustomer());
         _tools =
         [
             AIFunctionFactory.Create(FindCustomer, "find_customer", "Looks a customer up by full name; returns customer_id, email and tier."),
@@ -51,8 +50,8 @@ public sealed partial class ToolUseEnvironment : AgentEnvironment, ISimulatedUse
     /// <inheritdoc />
     public IChatClient SimulatedUser
     {
-        get => _user;
-        set => _user = value ?? throw new ArgumentNullException(nameof(value));
+        get => _user.User;
+        set => _user.User = value;
     }
 
     /// <inheritdoc />
@@ -76,9 +75,8 @@ public sealed partial class ToolUseEnvironment : AgentEnvironment, ISimulatedUse
             case ToolUseGoal.UpdateEmail: _expected.Customers[customer.Id] = customer with { Email = _task.Argument! }; break;
             case ToolUseGoal.CancelOrder: _expected.Orders[order!.Id] = order with { Status = "cancelled" }; break;
         }
-        _userView.Clear();
-        _userView.Add(new ChatMessage(ChatRole.System, ToolUseCustomer.Brief(_task)));
-        var opening = await AskUserAsync(Greeting, cancellationToken).ConfigureAwait(false);
+        _user.Start(ToolUseCustomer.Brief(_task));
+        var opening = await _user.AskAsync(Greeting, cancellationToken).ConfigureAwait(false);
         return
         [
             new ChatMessage(ChatRole.System, "You are a customer-support agent for an online shop. Use the tools to look things up and make changes. Reply to the user without a tool call when you are done."),
@@ -95,7 +93,7 @@ public sealed partial class ToolUseEnvironment : AgentEnvironment, ISimulatedUse
         }
         var text = action.Message.Text;
         if (!IsQuestion(text)) return Judge(text);
-        var reply = await AskUserAsync(text, cancellationToken).ConfigureAwait(false);
+        var reply = await _user.AskAsync(text, cancellationToken).ConfigureAwait(false);
         return new EnvironmentStep([new ChatMessage(ChatRole.User, reply)], 0, false, new Dictionary<string, double>());
     }
 
@@ -106,16 +104,6 @@ public sealed partial class ToolUseEnvironment : AgentEnvironment, ISimulatedUse
 
     /// <summary>The agent's hidden first line to the customer, which makes it open the conversation.</summary>
     private const string Greeting = "Hi! How can I help you today?";
-
-    /// <summary>Shows the customer the agent's message and returns its reply (both join the customer's view).</summary>
-    private async Task<string> AskUserAsync(string agentText, CancellationToken cancellationToken)
-    {
-        _userView.Add(new ChatMessage(ChatRole.User, agentText));
-        var response = await _user.GetResponseAsync(_userView, null, cancellationToken).ConfigureAwait(false);
-        var reply = response.Text.Trim();
-        _userView.Add(new ChatMessage(ChatRole.Assistant, reply));
-        return reply;
-    }
 
     /// <inheritdoc />
     public override ValueTask<EnvironmentStep> TruncateAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Judge(null));
