@@ -34,4 +34,21 @@ public sealed class DemonstrationsTests
             Demonstrations.CollectAsync(suite, 4, fraction, NoiseLevel.Medium, seed: 1, CancellationToken.None));
         Assert.Equal("noisyFraction", error.ParamName);
     }
+
+    [Fact]
+    public async Task With_self_verification_a_quarter_of_the_answered_episodes_also_teach_alternating_verdicts()
+    {
+        var longcontext = await Demonstrations.CollectAsync(TaskSuites.Create("longcontext", SuiteScale.Small), 200, 0, NoiseLevel.None, seed: 5, CancellationToken.None);
+        var tooluse = await Demonstrations.CollectAsync(TaskSuites.Create("tooluse", SuiteScale.Small), 20, 0, NoiseLevel.None, seed: 5, CancellationToken.None);
+
+        var demos = WarmStart.VerificationDemonstrations([.. longcontext, .. tooluse], seed: 7);
+
+        // Tooluse episodes end in a reply, not an <answer>: only longcontext's become verification demonstrations.
+        Assert.All(demos, d => Assert.Equal("longcontext:verify", d.Suite));
+        Assert.InRange(demos.Count, 30, 70);
+        var verdicts = demos.Select(d => d.Messages[^1].Text).ToArray();
+        Assert.Equal(Enumerable.Range(0, demos.Count).Select(i => i % 2 == 0 ? "yes" : "no"), verdicts);
+        Assert.All(demos, d => Assert.StartsWith("Check: <problem>", d.Messages[0].Text, StringComparison.Ordinal));
+        Assert.Equal(demos.Select(d => d.Messages[0].Text), WarmStart.VerificationDemonstrations([.. longcontext, .. tooluse], seed: 7).Select(d => d.Messages[0].Text));
+    }
 }

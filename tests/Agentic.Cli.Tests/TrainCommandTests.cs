@@ -64,10 +64,10 @@ public sealed class TrainCommandTests : IDisposable
 
         // RL can start from a checkpoint instead of a warm start, with another loss aggregation and rollout temperature,
         // expert guidance, the near-miss and memory-evidence reward terms, prefix-tree credit, frozen router balancing,
-        // task replay, dynamic sampling's refill and the TorchSharp evaluation engine.
+        // task replay, dynamic sampling's refill, self-verification and the TorchSharp evaluation engine.
         var again = Path.Combine(_root, "again");
         Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), "--aggregation", "SequenceMean", "--temperature", "0.8",
-            "--expert-guidance", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", "--memory-reward", "0.3", "--rollout-batches", "3", "--eval-engine", "TorchSharp", .. s_tiny]));
+            "--expert-guidance", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", "--memory-reward", "0.3", "--rollout-batches", "3", "--verify-every", "1", "--eval-engine", "TorchSharp", .. s_tiny]));
         var settings = ReadJson(Path.Combine(again, "report.json")).GetProperty("config");
         Assert.Contains("(TorchSharp)", ReadJson(Path.Combine(again, "report.json")).GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
         var config = settings.GetProperty("policy_loss").GetString();
@@ -80,6 +80,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("0.5", settings.GetProperty("answer_similarity").GetString());
         Assert.Equal("0.3", settings.GetProperty("memory_evidence").GetString());
         Assert.Contains("refill up to 3 rollout batches", settings.GetProperty("dynamic_sampling").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("every 1 RL steps", settings.GetProperty("self_verification").GetString(), StringComparison.Ordinal);
         var rlLines = File.ReadLines(Path.Combine(again, "metrics.jsonl")).Where(l => l.Contains("\"rl\"", StringComparison.Ordinal)).ToArray();
         Assert.NotEmpty(rlLines);
         Assert.All(rlLines, l => Assert.Contains("guidance_rollouts", l, StringComparison.Ordinal));

@@ -31,6 +31,7 @@ internal sealed class TrainOptions
     public Option<LossAggregation> Aggregation { get; } = new("--aggregation") { Description = "How the policy loss averages tokens: TokenMean (DAPO) or SequenceMean (GRPO)", DefaultValueFactory = _ => s_defaults.Aggregation };
     public Option<double> Temperature { get; } = new("--temperature") { Description = "Sampling temperature of the RL rollouts (the loss uses the same)", DefaultValueFactory = _ => s_defaults.RolloutTemperature };
     public Option<double> MemoryReward { get; } = new("--memory-reward") { Description = "Weight of the memory-evidence reward (share of the evidence read so far that the <memory> notes hold verbatim; longcontext; 0 = off)", DefaultValueFactory = _ => s_defaults.MemoryEvidence };
+    public Option<int> VerifyEvery { get; } = new("--verify-every") { Description = "Self-verification as a second RL task every N RL steps, on the policy's own answers in the suites that end in <answer> (0 = off; the warm start then also learns to judge the experts' answers)", DefaultValueFactory = _ => s_defaults.VerifyEvery };
     public Option<double> AnswerSimilarity { get; } = new("--answer-similarity") { Description = "Weight of the near-miss partial credit (character similarity of the answer to the gold answer; 0 = off)", DefaultValueFactory = _ => s_defaults.AnswerSimilarity };
     public Option<bool> ExpertGuidance { get; } = new("--expert-guidance") { Description = "Off-policy guidance: the suite's scripted expert adds one rollout to each RL subgroup (LUFFY)", DefaultValueFactory = _ => s_defaults.ExpertGuidance };
     public Option<CreditAssignment> Credit { get; } = new("--credit") { Description = "How a rollout's advantage is spread over its tokens: Episode (GRPO) or PrefixTree (where the group's rollouts branch)", DefaultValueFactory = _ => s_defaults.Credit };
@@ -62,7 +63,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, AnswerSimilarity, MemoryReward, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, AnswerSimilarity, MemoryReward, VerifyEvery, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -94,6 +95,7 @@ internal sealed class TrainOptions
         RolloutBatches = parse.GetValue(RolloutBatches),
         AnswerSimilarity = parse.GetValue(AnswerSimilarity),
         MemoryEvidence = parse.GetValue(MemoryReward),
+        VerifyEvery = parse.GetValue(VerifyEvery),
         ExpertGuidance = parse.GetValue(ExpertGuidance),
         Noise = parse.GetValue(Noise),
         MaxNoise = parse.GetValue(MaxNoise),

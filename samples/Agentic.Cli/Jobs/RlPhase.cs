@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Agentic.Core.Agents;
 using Agentic.Core.Chat;
+using Agentic.Core.Randomness;
 using Agentic.Core.Tokenization;
 using Agentic.Rl.Advantages;
 using Agentic.Rl.Asynchronous;
@@ -12,6 +13,7 @@ using Agentic.Rl.Modeling;
 using Agentic.Rl.Reporting;
 using Agentic.Rl.Rewards;
 using Agentic.Rl.Rollouts;
+using Agentic.Rl.SelfVerification;
 using Agentic.Rl.Training;
 using Agentic.Training.Noise;
 using Spectre.Console;
@@ -50,6 +52,9 @@ internal sealed record RlPhaseSettings
 
     /// <summary>Weight of the memory-evidence reward term; 0 = off.</summary>
     public double MemoryEvidence { get; init; }
+
+    /// <summary>Self-verification steps every this many RL steps (0 = off).</summary>
+    public int VerifyEvery { get; init; }
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
@@ -109,6 +114,14 @@ internal static class RlPhase
             ? RlLoop.Asynchronous(model, tokenizer, template, suites, reward, policyTrainer, options, curriculum, scheduler, p.Workers, p.MaxStaleness, p.RequestsPerBatch)
             : RlLoop.Synchronous(new AgentRlTrainer(model, tokenizer, template, suites, reward, policyTrainer, options, new GrpoAdvantageEstimator(), curriculum, scheduler));
 
+        // Self-verification as a second task: the policy's own answers feed a balanced buffer, and every VerifyEvery steps
+        // the policy is trained to judge a batch of them with the same trainer (and gate) as generation.
+        if (p.VerifyEvery > 0 && p.Async) throw new ArgumentException("Self-verification (--verify-every) runs with synchronous rollouts only; leave out --async.");
+        var verifier = p.VerifyEvery > 0
+            ? new SelfVerificationTrainer(model, tokenizer, template, policyTrainer, new SelfVerificationOptions { Every = p.VerifyEvery, PairsPerStep = 8, GroupSize = p.GroupSize })
+            : null;
+        var verifyRandom = new DeterministicRandom(p.Seed ^ 0x7E21_F1E5UL);
+
         int samples = 0, firings = 0, applied = 0;
         if (p.ResumeFrom is { } resume)
         {
@@ -159,7 +172,8 @@ internal static class RlPhase
                     samples += step.Groups.Sum(g => g.Rollouts.Count);
                     firings += step.Update.Updates.Count(u => u.Gate.Fired);
                     applied += step.Update.Applied;
-                    var metrics = Metrics(step, samples, runClock.Elapsed.TotalSeconds);
+                    var verified = verifier is null ? null : Verify(verifier, step, template, p, verifyRandom);
+                    var metrics = Metrics(step, samples, runClock.Elapsed.TotalSeconds, verified);
                     log?.Record(metrics);
                     steps.Add(metrics);
                     bar.Increment(1);
@@ -179,7 +193,19 @@ internal static class RlPhase
     private static void Save(RlPhaseSettings p, MoeCausalLM model, ByteLevelTokenizer tokenizer, PolicyGradientTrainer trainer, string runState) =>
         PolicyCheckpoint.Save(p.Checkpoint!, model, tokenizer, trainer, p.Metadata, runState);
 
-    private static RlStepMetrics Metrics(AgentRlStep step, int samples, double seconds)
+    /// <summary>Adds the step's answered rollouts that fit the context to the verifier's buffer; trains a verification step when one is due.</summary>
+    private static VerificationStepResult? Verify(SelfVerificationTrainer verifier, AgentRlStep step, ChatTemplate template, RlPhaseSettings p, Random random)
+    {
+        foreach (var rollout in step.Rollouts)
+        {
+            if (AgentVerification.FromTrajectory(rollout.Trajectory) is { } pair
+                && template.Encode(verifier.Prompt.Format(pair), addGenerationPrompt: true).Count + verifier.Options.MaxNewTokens <= p.MaxPositions)
+                verifier.Buffer.Add(pair);
+        }
+        return verifier.IsDue(step.Step) ? verifier.Step(random, p.Seed * 7_919 + (ulong)step.Step) : null;
+    }
+
+    private static RlStepMetrics Metrics(AgentRlStep step, int samples, double seconds, VerificationStepResult? verified = null)
     {
         var last = step.Update.Updates.LastOrDefault(u => u.Applied) ?? step.Update.Updates.LastOrDefault();
         var extra = step.Rollouts.SelectMany(r => r.Reward.Components).GroupBy(c => c.Key).ToDictionary(g => "reward." + g.Key, g => g.Average(c => c.Value));
@@ -202,6 +228,13 @@ internal static class RlPhase
         if (credited.Length > 0)
             extra["credited_token_share"] = credited.Sum(r => r.TokenAdvantages!.Where((a, t) => a != 0 && r.Trajectory.LossMask[t]).Count())
                 / (double)Math.Max(1, credited.Sum(r => r.Trajectory.LossMask.Count(m => m)));
+        if (verified is { Pairs: > 0 } v)
+        {
+            extra["verify.pairs"] = v.Pairs;
+            extra["verify.accuracy"] = v.Accuracy;
+            extra["verify.invalid"] = v.InvalidVerdicts;
+            extra["verify.applied"] = v.Update?.Applied ?? 0;
+        }
         foreach (var g in step.Groups.GroupBy(g => g.Suite)) extra[$"success.{g.Key}"] = g.SelectMany(x => x.Rollouts).Average(r => r.Trajectory.Success ? 1.0 : 0.0);
         return new RlStepMetrics
         {

@@ -49,6 +49,12 @@ internal sealed record TrainSettings
 
     /// <summary>Weight of the memory-evidence reward term (0 = off).</summary>
     public double MemoryEvidence { get; init; }
+
+    /// <summary>
+    /// Self-verification as a second RL task every this many RL steps on the suites whose episodes end in an answer
+    /// (0 = off); the warm start then also learns to judge answers from the experts' episodes.
+    /// </summary>
+    public int VerifyEvery { get; init; }
     public bool Noise { get; init; } = true;
     public double NoisyFraction { get; init; } = 0.5;
     public NoiseLevel InitialNoise { get; init; } = NoiseLevel.Low;
@@ -76,7 +82,7 @@ internal sealed record TrainSettings
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
-        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, RolloutBatches = RolloutBatches, AnswerSimilarity = AnswerSimilarity, MemoryEvidence = MemoryEvidence, ExpertGuidance = ExpertGuidance,
+        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, RolloutBatches = RolloutBatches, AnswerSimilarity = AnswerSimilarity, MemoryEvidence = MemoryEvidence, ExpertGuidance = ExpertGuidance, VerifyEvery = VerifyEvery,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, SharedSeeds = SharedSeeds, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
@@ -231,6 +237,7 @@ internal static class TrainJob
         ["expert_guidance"] = s.ExpertGuidance ? "on (one scripted-expert rollout per subgroup, LUFFY)" : "off",
         ["answer_similarity"] = s.AnswerSimilarity == 0 ? "off" : s.AnswerSimilarity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["memory_evidence"] = s.MemoryEvidence == 0 ? "off" : s.MemoryEvidence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["self_verification"] = s.VerifyEvery == 0 ? "off" : $"every {s.VerifyEvery} RL steps, on the policy's own answers (balanced); warm start with expert pairs",
         ["dgg"] = s.Dgg ? $"on, K = {s.MaxReuse}" : $"off, K = {s.MaxReuse}", ["seed"] = s.Seed.ToString(),
     };
 

@@ -5,6 +5,7 @@ using Agentic.Core.Tokenization;
 using Agentic.Rl.Checkpoints;
 using Agentic.Rl.Modeling;
 using Agentic.Rl.Reporting;
+using Agentic.Rl.SelfVerification;
 using Agentic.Rl.Training;
 using Spectre.Console;
 
@@ -48,10 +49,14 @@ internal static class WarmStart
         {
             runs.AddRange(await Demonstrations.CollectAsync(suite, s.DemonstrationsPerSuite, s.NoisyDemonstrationFraction, s.DemonstrationNoise, s.Seed + (ulong)i * 101, cancellationToken, s.DemonstrationUserNoise));
         }
-        var tokenizer = DefaultPolicy.FitTokenizer(runs.Select(r => r.Messages), s.Merges);
+        // With self-verification, a share of the answered episodes also teaches the verdict: the expert's answer ("yes")
+        // or, in turn, a wrong one of the same shape ("no"), so the RL phase's verdicts are parseable from the start.
+        var verification = s.VerifyEvery > 0 ? VerificationDemonstrations(runs, s.Seed) : [];
+        var conversations = runs.Select(r => (r.Task.Suite, Messages: r.Messages)).Concat(verification).ToArray();
+        var tokenizer = DefaultPolicy.FitTokenizer(conversations.Select(c => c.Messages), s.Merges);
         var template = Template(tokenizer);
         // Each demonstration is encoded once: the per-suite lengths and the training set come from the same encodings.
-        var encoded = runs.Select(r => (r.Task.Suite, Conversation: template.Encode(r.Messages))).ToArray();
+        var encoded = conversations.Select(c => (c.Suite, Conversation: template.Encode(c.Messages))).ToArray();
         var demos = encoded.Select(e => e.Conversation).Where(c => c.Count <= s.MaxPositions).ToList();
         int dropped = encoded.Length - demos.Count;
         foreach (var suite in encoded.GroupBy(e => e.Suite))
@@ -103,6 +108,28 @@ internal static class WarmStart
         {
             Demonstrations = demos.Count, Dropped = dropped, FinalLoss = lastLoss,
         };
+    }
+
+    /// <summary>Share of the answered expert episodes that also become a verification demonstration.</summary>
+    public const double VerificationShare = 0.25;
+
+    /// <summary>
+    /// Verification demonstrations from the expert episodes that end in an answer: for <see cref="VerificationShare"/> of
+    /// them, alternately the pair with the expert's answer and the pair with a wrong one, each with its verdict.
+    /// </summary>
+    public static IReadOnlyList<(string Suite, IReadOnlyList<Microsoft.Extensions.AI.ChatMessage> Messages)> VerificationDemonstrations(IReadOnlyList<Trajectory> runs, ulong seed)
+    {
+        var random = new Agentic.Core.Randomness.DeterministicRandom(seed ^ 0x5E1F_0E21UL);
+        var prompt = new VerificationPrompt();
+        var demonstrations = new List<(string, IReadOnlyList<Microsoft.Extensions.AI.ChatMessage>)>();
+        foreach (var run in runs)
+        {
+            if (random.NextDouble() >= VerificationShare) continue;
+            var pairs = AgentVerification.Demonstrations(run, random);
+            if (pairs.Count == 0) continue;
+            demonstrations.Add(($"{run.Task.Suite}:verify", [.. prompt.Demonstration(pairs[demonstrations.Count % 2])]));
+        }
+        return demonstrations;
     }
 
     /// <summary>The template suite policies use: tools are learnt from demonstrations, not listed in the prompt.</summary>
