@@ -81,6 +81,11 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("0.3", settings.GetProperty("memory_evidence").GetString());
         Assert.Contains("refill up to 3 rollout batches", settings.GetProperty("dynamic_sampling").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("every 1 RL steps", settings.GetProperty("self_verification").GetString(), StringComparison.Ordinal);
+        // Self-verification is measured on balanced held-out expert pairs before and after RL.
+        var figures = ReadJson(Path.Combine(again, "report.json")).GetProperty("figures");
+        Assert.True(figures.GetProperty("verification_pairs").GetDouble() >= 2);
+        Assert.InRange(figures.GetProperty("verification_sft").GetDouble(), 0, 1);
+        Assert.InRange(figures.GetProperty("verification_rl").GetDouble(), 0, 1);
         var rlLines = File.ReadLines(Path.Combine(again, "metrics.jsonl")).Where(l => l.Contains("\"rl\"", StringComparison.Ordinal)).ToArray();
         Assert.NotEmpty(rlLines);
         Assert.All(rlLines, l => Assert.Contains("guidance_rollouts", l, StringComparison.Ordinal));

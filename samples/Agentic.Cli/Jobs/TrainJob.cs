@@ -4,6 +4,7 @@ using Agentic.Rl.Checkpoints;
 using Agentic.Rl.Losses;
 using Agentic.Rl.Rollouts;
 using Agentic.Rl.Reporting;
+using Agentic.Rl.SelfVerification;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks;
 using Spectre.Console;
@@ -155,6 +156,10 @@ internal static class TrainJob
             File.WriteAllText(sftEvalPath, JsonSerializer.Serialize(before));
         }
         if (resumeFrom is not null) steps.AddRange(TrainingRunLog.ReadJsonl(log.MetricsPath).Where(m => m.Phase == "rl"));
+        // With self-verification: greedy verdicts on balanced held-out pairs (the experts' answers and wrong ones of the same shape).
+        var verificationSet = s.VerifyEvery > 0 ? await HeldOutVerificationAsync(suites, template, s.MaxPositions, s.Seed, cancellationToken) : null;
+        double? verifySft = verificationSet is { Count: > 0 } && resumeFrom is null ? SelfVerificationTrainer.Evaluate(model, tokenizer, template, verificationSet) : null;
+        if (verifySft is { } vs) console.MarkupLine($"verification accuracy of the SFT policy on {verificationSet!.Count} held-out pairs: {vs:P1}");
 
         // 3. GRPO with the noise curriculum and DGG.
         var phase = await RlPhase.RunAsync(model, tokenizer, template, suites,
@@ -179,6 +184,21 @@ internal static class TrainJob
             results.Add(result);
         }
 
+        double? verifyRl = verificationSet is { Count: > 0 } ? SelfVerificationTrainer.Evaluate(model, tokenizer, template, verificationSet) : null;
+        var figures = new Dictionary<string, double>
+        {
+            ["seconds"] = clock.Elapsed.TotalSeconds, ["sft_steps"] = sftSteps, ["rl_steps"] = phase.Steps.Count, ["rl_samples"] = phase.Samples,
+            ["gate_firings"] = phase.GateFirings, ["updates_applied"] = phase.UpdatesApplied, ["final_noise_level"] = (double)phase.FinalNoise,
+            ["rl_seconds"] = phase.Seconds,
+            ["parameters"] = model.ParameterCount,
+        };
+        if (verifyRl is { } vr)
+        {
+            figures["verification_pairs"] = verificationSet!.Count;
+            if (verifySft is { } v0) figures["verification_sft"] = v0;
+            figures["verification_rl"] = vr;
+        }
+
         var plot = Path.Combine(s.OutputDirectory, "plot.png");
         TrainingPlot.Save(plot, steps);
         var data = new TrainingReportData
@@ -187,13 +207,7 @@ internal static class TrainJob
             Command = s.Command,
             Config = Config(s),
             Suites = results,
-            Figures = new Dictionary<string, double>
-            {
-                ["seconds"] = clock.Elapsed.TotalSeconds, ["sft_steps"] = sftSteps, ["rl_steps"] = phase.Steps.Count, ["rl_samples"] = phase.Samples,
-                ["gate_firings"] = phase.GateFirings, ["updates_applied"] = phase.UpdatesApplied, ["final_noise_level"] = (double)phase.FinalNoise,
-                ["rl_seconds"] = phase.Seconds,
-                ["parameters"] = model.ParameterCount,
-            },
+            Figures = figures,
             PlotFile = "plot.png",
             Notes = [$"Held-out evaluation: {s.EvalEpisodes} tasks per suite, greedy decoding ({(s.EvalEngine == EvaluationEngine.OnnxRuntime ? "the policy exported to ONNX, decoded by ONNX Runtime" : "TorchSharp")}), clean and under {s.EvalNoise} tool and user noise."
                 + (inapplicable.Count > 0 ? $" {string.Join(", ", inapplicable)} {(inapplicable.Count == 1 ? "has" : "have")} no tools or simulated user for noise to perturb: {(inapplicable.Count == 1 ? "its" : "their")} noisy figures are the clean ones." : ""),
@@ -205,6 +219,27 @@ internal static class TrainJob
         {
             RlError = phase.Error?.Message,
         };
+    }
+
+    /// <summary>
+    /// Balanced held-out verification pairs: on 128 held-out tasks of each suite whose episodes end in an answer, the
+    /// expert's episode with its own answer and with a wrong one of the same shape; pairs longer than the context are left out.
+    /// </summary>
+    private static async Task<IReadOnlyList<VerificationExample>> HeldOutVerificationAsync(IReadOnlyList<Agentic.Core.Agents.ITaskSuite> suites, Agentic.Core.Chat.ChatTemplate template,
+        int maxPositions, ulong seed, CancellationToken cancellationToken)
+    {
+        var random = new Agentic.Core.Randomness.DeterministicRandom(seed ^ 0xE7A1_5E75UL);
+        var prompt = new VerificationPrompt();
+        var pairs = new List<VerificationExample>();
+        foreach (var suite in suites)
+        {
+            var tasks = suite.HeldOut(128);
+            var runs = await new Agentic.Core.Agents.AgentLoop(suite.CreateExpert(), new Agentic.Core.Agents.AgentLoopOptions { MaxTurns = 40 })
+                .RunAsync([.. tasks.Select((t, i) => new Agentic.Core.Agents.AgentEpisode(suite.CreateEnvironment(), t, (ulong)i))], cancellationToken);
+            pairs.AddRange(runs.SelectMany(r => AgentVerification.Demonstrations(r, random))
+                .Where(p => template.Encode(prompt.Format(p), addGenerationPrompt: true).Count + new SelfVerificationOptions().MaxNewTokens <= maxPositions));
+        }
+        return pairs;
     }
 
     /// <summary>Drops the RL records after the checkpoint's step (they are redone), so the resumed log has each step once.</summary>
