@@ -53,7 +53,8 @@ internal sealed record TrainSettings
 
     /// <summary>
     /// Self-verification as a second RL task every this many RL steps on the suites whose episodes end in an answer
-    /// (0 = off); the warm start then also learns to judge answers from the experts' episodes.
+    /// (0 = off); the warm start then also learns to judge answers from the experts' episodes. The buffer of the policy's
+    /// answers is not part of the checkpoint: a resumed run refills it from its next rollouts.
     /// </summary>
     public int VerifyEvery { get; init; }
     public bool Noise { get; init; } = true;
