@@ -74,7 +74,8 @@ public sealed class LengthPenalty : RewardShaper
         long free = _maxTokens - _cache;
         if (length <= free) return 0;
         if (length > _maxTokens || _cache == 0) return -_weight;
-        return -_weight * (length - free) / _cache;
+        // The share of the cache used first: in [0, 1], so the ramp ends at exactly -weight (weight x share / cache could round below it).
+        return -_weight * ((double)(length - free) / _cache);
     }
 
     /// <summary>The number of policy tokens of <paramref name="trajectory"/>, or its text-length estimate when it has no token ids.</summary>

@@ -40,6 +40,15 @@ public sealed class LengthPenaltyTests
         });
     }
 
+    [Fact]
+    public void The_ramp_ends_at_exactly_minus_the_weight_so_longer_is_never_penalised_less()
+    {
+        // Found by the property above: 1.6 x 41 / 41 rounds to -1.6000000000000003, below the cap beyond the maximum.
+        var shaper = new LengthPenalty(new LengthPenaltyOptions { MaxTokens = 344, Cache = 41, Weight = 1.6 });
+        Assert.Equal(-1.6, shaper.Penalty(344));
+        Assert.True(shaper.Penalty(420) <= shaper.Penalty(344));
+    }
+
     [Theory]
     [InlineData(0, 0.0)]
     [InlineData(80, 0.0)]
