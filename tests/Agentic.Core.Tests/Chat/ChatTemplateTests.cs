@@ -10,6 +10,7 @@ using Microsoft.Extensions.AI;
 
 namespace Agentic.Core.Tests.Chat;
 
+[Properties(Replay = "(3447133763130024,3972071739)")]
 public class ChatTemplateTests
 {
     private static readonly ByteLevelTokenizer Tokenizer = ByteLevelTokenizer.CreateDefault();

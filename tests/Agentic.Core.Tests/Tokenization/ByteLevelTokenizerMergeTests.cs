@@ -11,6 +11,7 @@ using Xunit.Abstractions;
 
 namespace Agentic.Core.Tests.Tokenization;
 
+[Properties(Replay = "(621357220090620,3003027367)")]
 public class ByteLevelTokenizerMergeTests(ITestOutputHelper output)
 {
     private static readonly ByteLevelTokenizer Plain = ByteLevelTokenizer.CreateDefault();

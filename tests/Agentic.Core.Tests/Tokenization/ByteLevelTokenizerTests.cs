@@ -7,6 +7,7 @@ using FsCheck.Xunit;
 
 namespace Agentic.Core.Tests.Tokenization;
 
+[Properties(Replay = "(2777710961328615,2040782947)")]
 public class ByteLevelTokenizerTests
 {
     private static readonly ByteLevelTokenizer Tokenizer = ByteLevelTokenizer.CreateDefault();

@@ -8,6 +8,7 @@ using Microsoft.Extensions.AI;
 
 namespace Agentic.Core.Tests.Tools;
 
+[Properties(Replay = "(1923926936633644,1991606973)")]
 public class ToolCallProtocolTests
 {
     private static readonly Gen<object?> ArgumentValue = Gen.OneOf(

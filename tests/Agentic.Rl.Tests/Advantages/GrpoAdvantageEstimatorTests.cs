@@ -5,6 +5,7 @@ using FsCheck.Xunit;
 
 namespace Agentic.Rl.Tests.Advantages;
 
+[Properties(Replay = "(979450072897434,2213075845)")]
 public class GrpoAdvantageEstimatorTests
 {
     private static GroupedReward[] Group(int[] rewards, bool[]? noisy = null) =>

@@ -5,6 +5,7 @@ using FsCheck.Xunit;
 
 namespace Agentic.Rl.Tests.Advantages;
 
+[Properties(Replay = "(962886542018541,2835079727)")]
 public class PrefixTreeCreditTests
 {
     /// <summary>

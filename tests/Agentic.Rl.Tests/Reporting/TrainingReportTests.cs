@@ -4,6 +4,7 @@ using FsCheck.Xunit;
 
 namespace Agentic.Rl.Tests.Reporting;
 
+[Properties(Replay = "(4176311736884103,4122317637)")]
 public class TrainingReportTests
 {
     private static TrainingReportData Data() => new()

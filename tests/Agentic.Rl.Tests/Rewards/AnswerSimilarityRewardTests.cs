@@ -8,6 +8,7 @@ using static Agentic.Rl.Tests.Rewards.Trajectories;
 
 namespace Agentic.Rl.Tests.Rewards;
 
+[Properties(Replay = "(1296511346092768,4230078277)")]
 public sealed class AnswerSimilarityRewardTests
 {
     private static readonly LongContextTask Task = new("lc1", "What is the special code for granite?", 1, LongContextQuestion.SingleNeedle,

@@ -6,6 +6,7 @@ using static Agentic.Rl.Tests.Rewards.RewardShaperTests;
 
 namespace Agentic.Rl.Tests.Rewards;
 
+[Properties(Replay = "(2487333028153710,1691166923)")]
 public sealed class CompositeRewardTests
 {
     public static class Generators

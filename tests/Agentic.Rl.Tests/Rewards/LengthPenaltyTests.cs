@@ -6,6 +6,7 @@ using Microsoft.Extensions.AI;
 
 namespace Agentic.Rl.Tests.Rewards;
 
+[Properties(Replay = "(586035390349330,3245576337)")]
 public sealed class LengthPenaltyTests
 {
     private static readonly LengthPenalty Penalty = new(new LengthPenaltyOptions { MaxTokens = 100, Cache = 20, Weight = 0.5 });

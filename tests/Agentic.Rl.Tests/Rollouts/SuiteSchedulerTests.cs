@@ -5,6 +5,7 @@ using FsCheck.Xunit;
 
 namespace Agentic.Rl.Tests.Rollouts;
 
+[Properties(Replay = "(4203692727929468,2643477975)")]
 public class SuiteSchedulerTests
 {
     private static readonly string[] s_suites = ["a", "b", "c", "d"];

@@ -9,6 +9,7 @@ using Microsoft.Extensions.AI;
 
 namespace Agentic.Rl.Tests.SelfVerification;
 
+[Properties(Replay = "(3453503426055668,1762728683)")]
 public class AgentVerificationTests
 {
     private static async Task<IReadOnlyList<Trajectory>> ExpertRunsAsync(string suite, int count)

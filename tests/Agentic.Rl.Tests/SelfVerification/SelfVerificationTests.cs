@@ -10,6 +10,7 @@ using FsCheck.Xunit;
 
 namespace Agentic.Rl.Tests.SelfVerification;
 
+[Properties(Replay = "(287237777789114,2252650389)")]
 public class SelfVerificationTests
 {
     [Property(MaxTest = 100)]

@@ -7,6 +7,7 @@ using FsCheck.Xunit;
 
 namespace Agentic.Training.Tests.Noise;
 
+[Properties(Replay = "(1063525984135216,2918262297)")]
 public class NoiseCurriculumTests
 {
     [Property(MaxTest = 200)]

@@ -7,6 +7,7 @@ using FsCheck.Xunit;
 
 namespace Agentic.Training.Tests.Noise;
 
+[Properties(Replay = "(2574514542583760,3950917755)")]
 public class NoisyAIFunctionTests
 {
     private static readonly ToolNoiseKind[] ErrorKinds = [ToolNoiseKind.Failure, ToolNoiseKind.Timeout];

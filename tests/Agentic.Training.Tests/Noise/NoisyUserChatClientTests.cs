@@ -7,6 +7,7 @@ using Microsoft.Extensions.AI;
 
 namespace Agentic.Training.Tests.Noise;
 
+[Properties(Replay = "(3984858364612679,2242427777)")]
 public class NoisyUserChatClientTests
 {
     private static readonly string[] Openers = ["Hi,", "Hello there.", "Good morning!", "Hey,"];

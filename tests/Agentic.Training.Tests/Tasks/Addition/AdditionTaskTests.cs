@@ -6,6 +6,7 @@ using FsCheck.Xunit;
 
 namespace Agentic.Training.Tests.Tasks.Addition;
 
+[Properties(Replay = "(2815681008637756,2235417749)")]
 public class AdditionTaskTests
 {
     [Fact]

@@ -10,6 +10,7 @@ using Microsoft.Extensions.AI;
 
 namespace Agentic.Training.Tests.Tasks.SearchQa;
 
+[Properties(Replay = "(955392418772718,1165690795)")]
 public class SearchQaSuiteTests
 {
     [Fact]

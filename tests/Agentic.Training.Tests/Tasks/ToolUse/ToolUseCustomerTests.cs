@@ -9,6 +9,7 @@ using Microsoft.Extensions.AI;
 
 namespace Agentic.Training.Tests.Tasks.ToolUse;
 
+[Properties(Replay = "(678737813509928,2925868393)")]
 public class ToolUseCustomerTests
 {
     private static ToolUseTask Task(ToolUseGoal goal) =>
