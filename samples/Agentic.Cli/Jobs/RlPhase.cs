@@ -198,12 +198,15 @@ internal static class RlPhase
     {
         foreach (var rollout in step.Rollouts)
         {
-            if (AgentVerification.FromTrajectory(rollout.Trajectory) is { } pair
-                && template.Encode(verifier.Prompt.Format(pair), addGenerationPrompt: true).Count + verifier.Options.MaxNewTokens <= p.MaxPositions)
+            if (AgentVerification.FromTrajectory(rollout.Trajectory) is { } pair && FitsContext(pair, verifier.Prompt, template, verifier.Options.MaxNewTokens, p.MaxPositions))
                 verifier.Buffer.Add(pair);
         }
         return verifier.IsDue(step.Step) ? verifier.Step(random, p.Seed * 7_919 + (ulong)step.Step) : null;
     }
+
+    /// <summary>Whether the verification question of <paramref name="pair"/> and a verdict of up to <paramref name="maxNewTokens"/> tokens fit the policy's context.</summary>
+    public static bool FitsContext(VerificationExample pair, VerificationPrompt prompt, ChatTemplate template, int maxNewTokens, int maxPositions) =>
+        template.Encode(prompt.Format(pair), addGenerationPrompt: true).Count + maxNewTokens <= maxPositions;
 
     private static RlStepMetrics Metrics(AgentRlStep step, int samples, double seconds, VerificationStepResult? verified = null)
     {

@@ -231,6 +231,7 @@ internal static class TrainJob
     {
         var random = new Agentic.Core.Randomness.DeterministicRandom(seed ^ 0xE7A1_5E75UL);
         var prompt = new VerificationPrompt();
+        int verdictTokens = new SelfVerificationOptions().MaxNewTokens;
         var pairs = new List<VerificationExample>();
         foreach (var suite in suites)
         {
@@ -238,7 +239,7 @@ internal static class TrainJob
             var runs = await new Agentic.Core.Agents.AgentLoop(suite.CreateExpert(), new Agentic.Core.Agents.AgentLoopOptions { MaxTurns = 40 })
                 .RunAsync([.. tasks.Select((t, i) => new Agentic.Core.Agents.AgentEpisode(suite.CreateEnvironment(), t, (ulong)i))], cancellationToken);
             pairs.AddRange(runs.SelectMany(r => AgentVerification.Demonstrations(r, random))
-                .Where(p => template.Encode(prompt.Format(p), addGenerationPrompt: true).Count + new SelfVerificationOptions().MaxNewTokens <= maxPositions));
+                .Where(p => RlPhase.FitsContext(p, prompt, template, verdictTokens, maxPositions)));
         }
         return pairs;
     }

@@ -303,12 +303,12 @@ internal sealed partial class UserTextNoise
 
     private static string Remove(string text, string value)
     {
-        if (!Occurrences(text, value).Any())
+        string removed = ReplaceOccurrences(text, value, string.Empty, skipFirst: false);
+        if (removed.Length == text.Length)
         {
-            return text;
+            return text; // the value does not stand in the text: nothing to tidy
         }
 
-        string removed = ReplaceOccurrences(text, value, string.Empty, skipFirst: false);
         removed = SpaceBeforePunctuation().Replace(removed, "$1");
         return SpaceRun().Replace(removed, " ").Trim(); // spaces only: the message's line breaks stay
     }
