@@ -64,10 +64,10 @@ public sealed class TrainCommandTests : IDisposable
 
         // RL can start from a checkpoint instead of a warm start, with another loss aggregation and rollout temperature,
         // expert guidance, the near-miss and memory-evidence reward terms, prefix-tree credit, frozen router balancing,
-        // task replay, dynamic sampling's refill, self-verification and the TorchSharp evaluation engine.
+        // task replay, the difficulty filter, dynamic sampling's refill, self-verification and the TorchSharp evaluation engine.
         var again = Path.Combine(_root, "again");
         Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), "--aggregation", "SequenceMean", "--temperature", "0.8",
-            "--expert-guidance", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", "--memory-reward", "0.3", "--rollout-batches", "3", "--verify-every", "1", "--eval-engine", "TorchSharp", .. s_tiny]));
+            "--expert-guidance", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", "--max-subgroup-success", "0.75", "--memory-reward", "0.3", "--rollout-batches", "3", "--verify-every", "1", "--eval-engine", "TorchSharp", .. s_tiny]));
         var settings = ReadJson(Path.Combine(again, "report.json")).GetProperty("config");
         Assert.Contains("(TorchSharp)", ReadJson(Path.Combine(again, "report.json")).GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
         var config = settings.GetProperty("policy_loss").GetString();
@@ -76,6 +76,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("prefix-tree credit", config, StringComparison.Ordinal);
         Assert.Contains("router bias frozen", config, StringComparison.Ordinal);
         Assert.StartsWith("50%", settings.GetProperty("task_replay").GetString(), StringComparison.Ordinal);
+        Assert.Contains("more than 75% successes", settings.GetProperty("max_subgroup_success").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("on", settings.GetProperty("expert_guidance").GetString(), StringComparison.Ordinal);
         Assert.Equal("0.5", settings.GetProperty("answer_similarity").GetString());
         Assert.Equal("0.3", settings.GetProperty("memory_evidence").GetString());

@@ -37,6 +37,7 @@ internal sealed class TrainOptions
     public Option<CreditAssignment> Credit { get; } = new("--credit") { Description = "How a rollout's advantage is spread over its tokens: Episode (GRPO) or PrefixTree (where the group's rollouts branch)", DefaultValueFactory = _ => s_defaults.Credit };
     public Option<bool> BalanceRouters { get; } = new("--balance-routers") { Description = "Keep moving the MoE router bias toward uniform load during RL (false: frozen where SFT left it)", DefaultValueFactory = _ => s_defaults.BalanceRouters };
     public Option<int> RolloutBatches { get; } = new("--rollout-batches") { Description = "Most rollout batches per RL step: while dynamic sampling keeps fewer groups than --tasks-per-step, roll out another batch (DAPO's refill; 1 = off)", DefaultValueFactory = _ => s_defaults.RolloutBatches };
+    public Option<double> MaxSubgroupSuccess { get; } = new("--max-subgroup-success") { Description = "Difficulty filter: clean or noisy rollouts of a group that succeeded more often than this share carry no loss (their slips are not greedy decoding's failures; 1 = off)", DefaultValueFactory = _ => s_defaults.MaxSubgroupSuccess };
     public Option<double> Replay { get; } = new("--replay") { Description = "Chance that an RL group replays a partly solved training task instead of a new one (0 = off)", DefaultValueFactory = _ => s_defaults.ReplayFraction };
     public Option<double> TopP { get; } = new("--top-p") { Description = "Nucleus truncation of the RL rollout sampler (1 = off; below 1 drops rare slip tokens)", DefaultValueFactory = _ => s_defaults.RolloutTopP };
     public Option<bool> Noise { get; } = new("--noise") { Description = "Noise curriculum during RL (false: clean rollouts only)", DefaultValueFactory = _ => s_defaults.Noise };
@@ -63,7 +64,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, AnswerSimilarity, MemoryReward, VerifyEvery, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, VerifyEvery, ExpertGuidance, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -92,6 +93,7 @@ internal sealed class TrainOptions
         Credit = parse.GetValue(Credit),
         BalanceRouters = parse.GetValue(BalanceRouters),
         ReplayFraction = parse.GetValue(Replay),
+        MaxSubgroupSuccess = parse.GetValue(MaxSubgroupSuccess),
         RolloutBatches = parse.GetValue(RolloutBatches),
         AnswerSimilarity = parse.GetValue(AnswerSimilarity),
         MemoryEvidence = parse.GetValue(MemoryReward),

@@ -41,6 +41,8 @@ internal sealed record RlPhaseSettings
     public bool BalanceRouters { get; init; } = true;
     /// <summary>Chance that a group replays a partly solved task.</summary>
     public double ReplayFraction { get; init; }
+    /// <summary>Highest success share of a subgroup that still carries loss (1 = off).</summary>
+    public double MaxSubgroupSuccess { get; init; } = 1.0;
     /// <summary>Most rollout batches per step: refill while dynamic sampling keeps fewer groups than TasksPerStep (1 = off).</summary>
     public int RolloutBatches { get; init; } = 1;
 
@@ -107,7 +109,7 @@ internal static class RlPhase
         var curriculum = p.Noise
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
-        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, Decoder = p.Decoder, ReplayFraction = p.ReplayFraction, MaxRolloutBatches = p.RolloutBatches, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
+        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, Decoder = p.Decoder, ReplayFraction = p.ReplayFraction, MaxSubgroupSuccess = p.MaxSubgroupSuccess, MaxRolloutBatches = p.RolloutBatches, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
         Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
         var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
         await using var rl = p.Async

@@ -110,6 +110,15 @@ public sealed class AgentRlOptions
     /// </summary>
     [Range(0.0, 1.0)] public double ReplayFraction { get; set; }
 
+    /// <summary>
+    /// Difficulty filter: a subgroup (the clean or the noisy rollouts of a group) in which more than this share of the
+    /// policy's rollouts succeeded carries no loss (its advantages become 0; a group left without any is dropped like
+    /// one dynamic sampling drops). A subgroup the policy mostly solves teaches it to avoid the sampling slips of its
+    /// few failures, which greedy decoding does not make; one it mostly fails holds the rare successes on tasks that
+    /// greedy decoding gets wrong. Below 1 the update follows only the latter. 1 = off. Default 1.
+    /// </summary>
+    [Range(0.0, 1.0)] public double MaxSubgroupSuccess { get; set; } = 1.0;
+
     /// <summary>Most tasks the replay buffer holds (the oldest leaves first). Default 64.</summary>
     [Range(1, 100_000)] public int ReplayCapacity { get; set; } = 64;
 

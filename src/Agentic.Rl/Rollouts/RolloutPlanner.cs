@@ -112,6 +112,7 @@ internal sealed class RolloutPlanner
         var rewards = all.Select(x => _reward(x.Trajectory)).ToArray();
         var grouped = rewards.Select((r, i) => new GroupedReward(r.Total, _options.SeparateNoisyAdvantages ? (all[i].Noisy ? "noisy" : "clean") : null)).ToArray();
         var advantages = _advantages.Estimate(grouped);
+        if (_options.MaxSubgroupSuccess < 1) FilterEasySubgroups(runs, grouped, advantages);
         bool dropped = _options.DynamicSampling && advantages.All(a => a == 0);
         for (int i = 0; i < runs.Count; i++) Curriculum?.Record(request.Noisy[i], runs[i].Success);
         if (_options.ReplayFraction > 0) Remember(request, runs.Count(r => r.Success), runs.Count);
@@ -125,6 +126,21 @@ internal sealed class RolloutPlanner
             RequestId = request.Id,
             PolicyVersion = policyVersion,
         };
+    }
+
+    /// <summary>
+    /// Zeroes the advantages of every subgroup (guidance included) whose policy rollouts succeeded more often than
+    /// <see cref="AgentRlOptions.MaxSubgroupSuccess"/>; <paramref name="grouped"/> lists the policy's rollouts first.
+    /// </summary>
+    private void FilterEasySubgroups(IReadOnlyList<Trajectory> runs, GroupedReward[] grouped, IList<double> advantages)
+    {
+        foreach (var subgroup in Enumerable.Range(0, runs.Count).GroupBy(i => grouped[i].Subgroup))
+        {
+            double success = subgroup.Average(i => runs[i].Success ? 1.0 : 0.0);
+            if (success <= _options.MaxSubgroupSuccess) continue;
+            for (int i = 0; i < grouped.Length; i++)
+                if (grouped[i].Subgroup == subgroup.Key) advantages[i] = 0;
+        }
     }
 
     /// <summary>Keeps a partly solved task for replay; drops a task solved in every rollout or in none, or replayed enough.</summary>

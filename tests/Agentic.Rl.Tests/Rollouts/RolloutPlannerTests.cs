@@ -149,4 +149,55 @@ public sealed class RolloutPlannerTests
         var back = System.Text.Json.JsonSerializer.Deserialize<AgentRlState>(System.Text.Json.JsonSerializer.Serialize(state))!;
         Assert.Equal(state.Replay!, back.Replay!);
     }
+    private static RolloutPlanner FilterPlanner(double maxSubgroupSuccess)
+    {
+        var reward = new CompositeReward((new OutcomeReward(), 1.0));
+        return new RolloutPlanner([new EchoSuite("echo")], new AgentRlOptions { GroupSize = 8, Seed = 5, MaxSubgroupSuccess = maxSubgroupSuccess },
+            t => reward.Compute(t), new GrpoAdvantageEstimator(),
+            new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Seed = 2 }), scheduler: null);
+    }
+
+    /// <summary>The group's trajectories: <paramref name="cleanSuccesses"/> of its clean and <paramref name="noisySuccesses"/> of its noisy rollouts succeed.</summary>
+    private static Trajectory[] Runs(RolloutRequest request, int cleanSuccesses, int noisySuccesses)
+    {
+        int clean = 0, noisy = 0;
+        return [.. Enumerable.Range(0, request.GroupSize).Select(i =>
+        {
+            bool success = request.Noisy[i] ? noisy++ < noisySuccesses : clean++ < cleanSuccesses;
+            return new Trajectory(new AgentTask("t", request.Suite, "Say a."), request.EpisodeSeeds[i], [],
+                [1, 2], [false, true], [0, -0.5f], 1, 0, new Dictionary<string, double> { ["success"] = success ? 1 : 0 }, EpisodeEnd.Done, 1, []);
+        })];
+    }
+
+    [Fact]
+    public void The_difficulty_filter_keeps_the_loss_of_mostly_failed_subgroups_only()
+    {
+        var planner = FilterPlanner(maxSubgroupSuccess: 0.5);
+        var request = planner.Next();
+        Assert.Equal(4, request.Noisy.Count(n => n));
+        // Clean: 3 of 4 succeed (above the cap, no loss); noisy: 1 of 4 (kept, the rare success pushed up).
+        var group = planner.Build(request, Runs(request, cleanSuccesses: 3, noisySuccesses: 1), policyVersion: 0);
+        Assert.False(group.Dropped);
+        Assert.All(group.Rollouts.Where(r => !r.Noisy), r => Assert.Equal(0, r.Advantage));
+        Assert.All(group.Rollouts.Where(r => r.Noisy), r => Assert.NotEqual(0, r.Advantage));
+        Assert.True(group.Rollouts.Single(r => r.Noisy && r.Trajectory.Success).Advantage > 0);
+
+        // Exactly at the cap a subgroup keeps its loss; above it on both sides the group is dropped.
+        var half = planner.Next();
+        Assert.All(planner.Build(half, Runs(half, cleanSuccesses: 2, noisySuccesses: 3), policyVersion: 0).Rollouts.Where(r => !r.Noisy),
+            r => Assert.NotEqual(0, r.Advantage));
+        var easy = planner.Next();
+        Assert.True(planner.Build(easy, Runs(easy, cleanSuccesses: 3, noisySuccesses: 3), policyVersion: 0).Dropped);
+    }
+
+    [Fact]
+    public void Without_the_difficulty_filter_a_mostly_solved_subgroup_keeps_its_loss()
+    {
+        var planner = FilterPlanner(maxSubgroupSuccess: 1);
+        var request = planner.Next();
+        var group = planner.Build(request, Runs(request, cleanSuccesses: 3, noisySuccesses: 4), policyVersion: 0);
+        Assert.False(group.Dropped);
+        Assert.All(group.Rollouts.Where(r => !r.Noisy), r => Assert.NotEqual(0, r.Advantage));
+        Assert.All(group.Rollouts.Where(r => r.Noisy), r => Assert.Equal(0, r.Advantage));
+    }
 }
