@@ -134,13 +134,12 @@ internal sealed class RolloutPlanner
     /// </summary>
     private void FilterEasySubgroups(IReadOnlyList<Trajectory> runs, GroupedReward[] grouped, IList<double> advantages)
     {
-        foreach (var subgroup in Enumerable.Range(0, runs.Count).GroupBy(i => grouped[i].Subgroup))
-        {
-            double success = subgroup.Average(i => runs[i].Success ? 1.0 : 0.0);
-            if (success <= _options.MaxSubgroupSuccess) continue;
-            for (int i = 0; i < grouped.Length; i++)
-                if (grouped[i].Subgroup == subgroup.Key) advantages[i] = 0;
-        }
+        var easy = Enumerable.Range(0, runs.Count).GroupBy(i => grouped[i].Subgroup)
+            .Where(subgroup => subgroup.Average(i => runs[i].Success ? 1.0 : 0.0) > _options.MaxSubgroupSuccess)
+            .Select(subgroup => subgroup.Key)
+            .ToList();
+        for (int i = 0; i < grouped.Length; i++)
+            if (easy.Contains(grouped[i].Subgroup)) advantages[i] = 0;
     }
 
     /// <summary>Keeps a partly solved task for replay; drops a task solved in every rollout or in none, or replayed enough.</summary>

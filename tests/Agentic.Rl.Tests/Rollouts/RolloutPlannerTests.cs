@@ -10,10 +10,10 @@ namespace Agentic.Rl.Tests.Rollouts;
 
 public sealed class RolloutPlannerTests
 {
-    private static RolloutPlanner Planner(bool shared)
+    private static RolloutPlanner Planner(bool shared = true, double maxSubgroupSuccess = 1)
     {
         var reward = new CompositeReward((new OutcomeReward(), 1.0));
-        return new RolloutPlanner([new EchoSuite("echo")], new AgentRlOptions { GroupSize = 8, Seed = 5, SharedEpisodeSeeds = shared },
+        return new RolloutPlanner([new EchoSuite("echo")], new AgentRlOptions { GroupSize = 8, Seed = 5, SharedEpisodeSeeds = shared, MaxSubgroupSuccess = maxSubgroupSuccess },
             t => reward.Compute(t), new GrpoAdvantageEstimator(),
             new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Seed = 2 }), scheduler: null);
     }
@@ -71,9 +71,12 @@ public sealed class RolloutPlannerTests
     }
 
     /// <summary>The group's trajectories, the first <paramref name="successes"/> of them successful.</summary>
-    private static Trajectory[] Runs(RolloutRequest request, int successes) =>
+    private static Trajectory[] Runs(RolloutRequest request, int successes) => Runs(request, i => i < successes);
+
+    /// <summary>The group's trajectories, rollout <c>i</c> successful when <paramref name="success"/> says so.</summary>
+    private static Trajectory[] Runs(RolloutRequest request, Func<int, bool> success) =>
         [.. Enumerable.Range(0, request.GroupSize).Select(i => new Trajectory(new AgentTask("t", request.Suite, "Say a."), request.EpisodeSeeds[i], [],
-            [1, 2], [false, true], [0, -0.5f], 1, 0, new Dictionary<string, double> { ["success"] = i < successes ? 1 : 0 }, EpisodeEnd.Done, 1, []))];
+            [1, 2], [false, true], [0, -0.5f], 1, 0, new Dictionary<string, double> { ["success"] = success(i) ? 1 : 0 }, EpisodeEnd.Done, 1, []))];
 
     [Fact]
     public void A_partly_solved_task_is_replayed_until_a_group_solves_it_in_every_rollout()
@@ -149,30 +152,15 @@ public sealed class RolloutPlannerTests
         var back = System.Text.Json.JsonSerializer.Deserialize<AgentRlState>(System.Text.Json.JsonSerializer.Serialize(state))!;
         Assert.Equal(state.Replay!, back.Replay!);
     }
-    private static RolloutPlanner FilterPlanner(double maxSubgroupSuccess)
-    {
-        var reward = new CompositeReward((new OutcomeReward(), 1.0));
-        return new RolloutPlanner([new EchoSuite("echo")], new AgentRlOptions { GroupSize = 8, Seed = 5, MaxSubgroupSuccess = maxSubgroupSuccess },
-            t => reward.Compute(t), new GrpoAdvantageEstimator(),
-            new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Seed = 2 }), scheduler: null);
-    }
 
-    /// <summary>The group's trajectories: <paramref name="cleanSuccesses"/> of its clean and <paramref name="noisySuccesses"/> of its noisy rollouts succeed.</summary>
-    private static Trajectory[] Runs(RolloutRequest request, int cleanSuccesses, int noisySuccesses)
-    {
-        int clean = 0, noisy = 0;
-        return [.. Enumerable.Range(0, request.GroupSize).Select(i =>
-        {
-            bool success = request.Noisy[i] ? noisy++ < noisySuccesses : clean++ < cleanSuccesses;
-            return new Trajectory(new AgentTask("t", request.Suite, "Say a."), request.EpisodeSeeds[i], [],
-                [1, 2], [false, true], [0, -0.5f], 1, 0, new Dictionary<string, double> { ["success"] = success ? 1 : 0 }, EpisodeEnd.Done, 1, []);
-        })];
-    }
+    /// <summary>The group's trajectories: the first <paramref name="cleanSuccesses"/> of its clean and <paramref name="noisySuccesses"/> of its noisy rollouts succeed.</summary>
+    private static Trajectory[] Runs(RolloutRequest request, int cleanSuccesses, int noisySuccesses) =>
+        Runs(request, i => request.Noisy.Take(i + 1).Count(n => n == request.Noisy[i]) <= (request.Noisy[i] ? noisySuccesses : cleanSuccesses));
 
     [Fact]
     public void The_difficulty_filter_keeps_the_loss_of_mostly_failed_subgroups_only()
     {
-        var planner = FilterPlanner(maxSubgroupSuccess: 0.5);
+        var planner = Planner(maxSubgroupSuccess: 0.5);
         var request = planner.Next();
         Assert.Equal(4, request.Noisy.Count(n => n));
         // Clean: 3 of 4 succeed (above the cap, no loss); noisy: 1 of 4 (kept, the rare success pushed up).
@@ -193,7 +181,7 @@ public sealed class RolloutPlannerTests
     [Fact]
     public void Without_the_difficulty_filter_a_mostly_solved_subgroup_keeps_its_loss()
     {
-        var planner = FilterPlanner(maxSubgroupSuccess: 1);
+        var planner = Planner(maxSubgroupSuccess: 1);
         var request = planner.Next();
         var group = planner.Build(request, Runs(request, cleanSuccesses: 3, noisySuccesses: 4), policyVersion: 0);
         Assert.False(group.Dropped);
