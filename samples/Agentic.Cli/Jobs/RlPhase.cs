@@ -49,6 +49,9 @@ internal sealed record RlPhaseSettings
     /// <summary>Off-policy guidance by the suites' scripted experts (LUFFY).</summary>
     public bool ExpertGuidance { get; init; }
 
+    /// <summary>Recovery guidance: the suites' scripted experts take over failed rollouts from the policy's own states.</summary>
+    public bool ExpertRecovery { get; init; }
+
     /// <summary>Weight of the answer-similarity (near-miss partial credit) reward term; 0 = off.</summary>
     public double AnswerSimilarity { get; init; }
 
@@ -109,7 +112,7 @@ internal static class RlPhase
         var curriculum = p.Noise
             ? new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = p.NoisyFraction, InitialLevel = p.InitialNoise, MaxLevel = p.MaxNoise, Window = 32, Seed = p.Seed })
             : null;
-        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, Decoder = p.Decoder, ReplayFraction = p.ReplayFraction, MaxSubgroupSuccess = p.MaxSubgroupSuccess, MaxRolloutBatches = p.RolloutBatches, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance };
+        var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, Decoder = p.Decoder, ReplayFraction = p.ReplayFraction, MaxSubgroupSuccess = p.MaxSubgroupSuccess, MaxRolloutBatches = p.RolloutBatches, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance, ExpertRecovery = p.ExpertRecovery };
         Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
         var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
         await using var rl = p.Async
@@ -217,6 +220,7 @@ internal static class RlPhase
         extra["rollout_groups"] = step.Groups.Count;
         extra["dropped_groups"] = step.Groups.Count(g => g.Dropped);
         extra["guidance_rollouts"] = step.Groups.Sum(g => g.Guidance.Count);
+        extra["recovery_rollouts"] = step.Groups.Sum(g => g.Guidance.Count(r => r.IsRecovery));
         extra["guidance_advantage_mean"] = step.Groups.SelectMany(g => g.Guidance).Select(r => r.Advantage).DefaultIfEmpty(0).Average();
         extra["rollout_seconds"] = step.RolloutSeconds;
         extra["update_seconds"] = step.UpdateSeconds;

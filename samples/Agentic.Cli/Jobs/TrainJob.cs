@@ -48,6 +48,9 @@ internal sealed record TrainSettings
     /// <summary>Off-policy guidance by the suites' scripted experts in the RL groups.</summary>
     public bool ExpertGuidance { get; init; }
 
+    /// <summary>Recovery guidance: the suites' scripted experts take over failed RL rollouts from the policy's own states.</summary>
+    public bool ExpertRecovery { get; init; }
+
     /// <summary>Weight of the answer-similarity reward term (0 = off).</summary>
     public double AnswerSimilarity { get; init; }
 
@@ -87,7 +90,7 @@ internal sealed record TrainSettings
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
-        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, MaxSubgroupSuccess = MaxSubgroupSuccess, RolloutBatches = RolloutBatches, AnswerSimilarity = AnswerSimilarity, MemoryEvidence = MemoryEvidence, ExpertGuidance = ExpertGuidance, VerifyEvery = VerifyEvery,
+        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, MaxSubgroupSuccess = MaxSubgroupSuccess, RolloutBatches = RolloutBatches, AnswerSimilarity = AnswerSimilarity, MemoryEvidence = MemoryEvidence, ExpertGuidance = ExpertGuidance, ExpertRecovery = ExpertRecovery, VerifyEvery = VerifyEvery,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, SharedSeeds = SharedSeeds, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
@@ -276,6 +279,7 @@ internal static class TrainJob
         ["max_subgroup_success"] = s.MaxSubgroupSuccess >= 1 ? "off" : FormattableString.Invariant($"subgroups with more than {s.MaxSubgroupSuccess * 100:0.#}% successes carry no loss"),
         ["task_replay"] = s.ReplayFraction == 0 ? "off" : FormattableString.Invariant($"{s.ReplayFraction * 100:0.#}% of groups replay a partly solved task"),
         ["expert_guidance"] = s.ExpertGuidance ? "on (one scripted-expert rollout per subgroup, LUFFY)" : "off",
+        ["expert_recovery"] = s.ExpertRecovery ? "on (the scripted expert takes over one failed rollout per subgroup from the policy's own state)" : "off",
         ["answer_similarity"] = s.AnswerSimilarity == 0 ? "off" : s.AnswerSimilarity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["memory_evidence"] = s.MemoryEvidence == 0 ? "off" : s.MemoryEvidence.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["self_verification"] = s.VerifyEvery == 0 ? "off" : $"every {s.VerifyEvery} RL steps, on the policy's own answers (balanced); warm start with expert pairs",

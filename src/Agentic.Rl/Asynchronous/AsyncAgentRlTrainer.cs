@@ -51,7 +51,8 @@ public sealed class AsyncAgentRlTrainer
     /// <param name="advantages">The advantage estimator (null: GRPO with std normalisation).</param>
     /// <param name="curriculum">The noise curriculum (null: every rollout is clean).</param>
     /// <param name="scheduler">Shares tasks between suites (null: round-robin).</param>
-    /// <exception cref="ArgumentException"><see cref="AgentRlOptions.ExpertGuidance"/> is on (synchronous training only).</exception>
+    /// <exception cref="ArgumentException"><see cref="AgentRlOptions.ExpertGuidance"/> or <see cref="AgentRlOptions.ExpertRecovery"/> is on
+    /// (synchronous training only).</exception>
     public AsyncAgentRlTrainer(MoeCausalLM model, IReadOnlyList<ITaskSuite> suites, Func<Trajectory, RewardBreakdown> reward, PolicyGradientTrainer trainer,
         RolloutBackend backend, AgentRlOptions options, AsyncAgentRlOptions? asyncOptions = null,
         AdvantageEstimator? advantages = null, NoiseCurriculum? curriculum = null, SuiteScheduler? scheduler = null)
@@ -59,8 +60,8 @@ public sealed class AsyncAgentRlTrainer
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(backend);
-        if (options is { ExpertGuidance: true })
-            throw new ArgumentException("Expert guidance is supported by the synchronous AgentRlTrainer only.", nameof(options));
+        if (options is { ExpertGuidance: true } or { ExpertRecovery: true })
+            throw new ArgumentException("Expert guidance and expert recovery are supported by the synchronous AgentRlTrainer only.", nameof(options));
         _planner = AgentRlTrainer.CreatePlanner(suites, reward, trainer, options, advantages, curriculum, scheduler);
         AsyncOptions = asyncOptions ?? new AsyncAgentRlOptions();
         AsyncOptions.Validate();

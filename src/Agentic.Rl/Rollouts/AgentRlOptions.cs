@@ -94,6 +94,18 @@ public sealed class AgentRlOptions
     public bool ExpertGuidance { get; set; }
 
     /// <summary>
+    /// Recovery guidance: in each subgroup (clean, noisy) of a group, the first failed policy rollout of two or more turns
+    /// is replayed in a fresh episode with its seed and noise, and the suite's scripted expert takes over from the latest
+    /// of the policy's own states (its second turn or later) from which it still succeeds; the recovered episode joins
+    /// the subgroup's advantages as one more rollout (<see cref="RolloutGroup.Guidance"/>, with the event
+    /// <c>expert_takeover</c>), loss on the expert's turns only. Where <see cref="ExpertGuidance"/> shows complete expert
+    /// episodes from the task's start, this shows how to go on from the states the policy's own mistakes lead to (a
+    /// misspelt search, a wrong key in memory), which demonstrations never contain: DAgger's states, with GRPO's credit.
+    /// Turns the loop flagged as malformed are not replayed. Both may be on. Default off.
+    /// </summary>
+    public bool ExpertRecovery { get; set; }
+
+    /// <summary>
     /// How a rollout's advantage is spread over its tokens: <see cref="CreditAssignment.Episode"/> (GRPO: the episode's
     /// advantage on every policy token) or <see cref="CreditAssignment.PrefixTree"/> (each token gets the change in the
     /// mean reward of the group's rollouts that share its prefix, see <see cref="Advantages.PrefixTreeCredit"/>).

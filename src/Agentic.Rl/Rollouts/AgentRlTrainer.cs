@@ -88,6 +88,7 @@ public sealed class AgentRlTrainer
     private readonly PolicyGradientTrainer _trainer;
     private readonly RolloutPlanner _planner;
     private readonly ExpertGuidance? _guidance;
+    private readonly ExpertRecovery? _recovery;
 
     /// <summary>Creates the trainer.</summary>
     /// <param name="model">The policy (trained in place).</param>
@@ -101,7 +102,8 @@ public sealed class AgentRlTrainer
     /// <param name="curriculum">The noise curriculum (null: every rollout is clean).</param>
     /// <param name="scheduler">Shares the tasks of a step between the suites (null: round-robin); its suites must be
     /// <paramref name="suites"/>' names, in order.</param>
-    /// <exception cref="ArgumentException"><see cref="AgentRlOptions.ExpertGuidance"/> is on and a suite has no scripted expert.</exception>
+    /// <exception cref="ArgumentException"><see cref="AgentRlOptions.ExpertGuidance"/> or <see cref="AgentRlOptions.ExpertRecovery"/> is on and a
+    /// suite has no scripted expert.</exception>
     public AgentRlTrainer(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
         Func<Trajectory, RewardBreakdown> reward, PolicyGradientTrainer trainer, AgentRlOptions options,
         AdvantageEstimator? advantages = null, NoiseCurriculum? curriculum = null, SuiteScheduler? scheduler = null)
@@ -117,6 +119,7 @@ public sealed class AgentRlTrainer
         _trainer = trainer;
         Options = options;
         if (options.ExpertGuidance) _guidance = ExpertGuidance.Create(model, tokenizer, template, options, _planner.SuitesByName);
+        if (options.ExpertRecovery) _recovery = ExpertRecovery.Create(model, tokenizer, template, options, _planner.SuitesByName);
     }
 
     /// <summary>The trainer's options.</summary>
@@ -188,7 +191,9 @@ public sealed class AgentRlTrainer
         ulong samplerSeed = _planner.NextSeed();
         var trajectories = await RolloutEngine.RunAsync(_model, _tokenizer, _template, _planner.SuitesByName, Options, requests, samplerSeed, cancellationToken).ConfigureAwait(false);
         var guidance = _guidance is null ? null : await _guidance.RunAsync(requests, cancellationToken).ConfigureAwait(false);
-        var groups = requests.Select((r, i) => _planner.Build(r, trajectories[i], policyVersion: 0, guidance?[i])).ToArray();
+        var recovery = _recovery is null ? null : await _recovery.RunAsync(requests, trajectories, cancellationToken).ConfigureAwait(false);
+        var groups = requests.Select((r, i) => _planner.Build(r, trajectories[i], policyVersion: 0,
+            [.. guidance?[i] ?? [], .. recovery?[i] ?? []])).ToArray();
         _planner.RecordSuccess(groups);
         return groups;
     }

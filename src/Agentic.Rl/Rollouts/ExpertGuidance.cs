@@ -26,6 +26,14 @@ internal sealed class ExpertGuidance(MoeCausalLM model, ByteLevelTokenizer token
     public static ExpertGuidance Create(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, AgentRlOptions options,
         IReadOnlyDictionary<string, ITaskSuite> suites)
     {
+        RequireExperts(suites, "Expert guidance");
+        return new ExpertGuidance(model, tokenizer, template, options, suites);
+    }
+
+    /// <summary>Checks that every suite has a scripted expert.</summary>
+    /// <exception cref="ArgumentException">A suite's <see cref="ITaskSuite.CreateExpert"/> is not supported.</exception>
+    internal static void RequireExperts(IReadOnlyDictionary<string, ITaskSuite> suites, string feature)
+    {
         foreach (var (name, suite) in suites)
         {
             try
@@ -34,10 +42,9 @@ internal sealed class ExpertGuidance(MoeCausalLM model, ByteLevelTokenizer token
             }
             catch (NotSupportedException e)
             {
-                throw new ArgumentException($"Expert guidance needs a scripted expert, and suite '{name}' has none.", nameof(options), e);
+                throw new ArgumentException($"{feature} needs a scripted expert, and suite '{name}' has none.", "options", e);
             }
         }
-        return new ExpertGuidance(model, tokenizer, template, options, suites);
     }
 
     /// <summary>The guidance trajectories of each request (possibly none).</summary>
@@ -77,16 +84,27 @@ internal sealed class ExpertGuidance(MoeCausalLM model, ByteLevelTokenizer token
                 kept.Add((items[i].Request, items[i].Noisy, runs[i] with { TokenIds = encoded.Ids, LossMask = encoded.LossMask, LogProbs = new float[encoded.Count], PromptLength = prompt }));
             }
         }
-        if (kept.Count == 0) return result;
+        var scored = Score(model, tokenizer, options, [.. kept.Select(k => (k.Noisy, k.Trajectory))]);
+        for (int i = 0; i < kept.Count; i++) result[kept[i].Request].Add(scored[i]);
+        return result;
+    }
 
+    /// <summary>
+    /// Gives encoded off-policy trajectories the current policy's log-probabilities on their loss tokens (0 elsewhere),
+    /// so their importance ratios start at 1, like an on-policy rollout's.
+    /// </summary>
+    internal static GuidanceTrajectory[] Score(MoeCausalLM model, ByteLevelTokenizer tokenizer, AgentRlOptions options, IReadOnlyList<(bool Noisy, Trajectory Trajectory)> kept)
+    {
+        if (kept.Count == 0) return [];
         var samples = kept.Select(k => new PolicySample(k.Trajectory.TokenIds, k.Trajectory.LossMask, k.Trajectory.LogProbs, 0)).ToArray();
         var logProbs = PolicyGradientTrainer.ComputeLogProbs(model, samples, microBatchSize: 8, tokenizer.EndOfTextId, options.Temperature);
+        var result = new GuidanceTrajectory[kept.Count];
         for (int i = 0; i < kept.Count; i++)
         {
             var lp = logProbs[i];
             var mask = kept[i].Trajectory.LossMask;
             for (int t = 0; t < lp.Length; t++) if (!mask[t]) lp[t] = 0;
-            result[kept[i].Request].Add(new GuidanceTrajectory(kept[i].Trajectory with { LogProbs = lp }, kept[i].Noisy));
+            result[i] = new GuidanceTrajectory(kept[i].Trajectory with { LogProbs = lp }, kept[i].Noisy);
         }
         return result;
     }

@@ -15,6 +15,12 @@ public sealed record Rollout(Trajectory Trajectory, bool Noisy, RewardBreakdown 
     /// trainer assigns token-level credit (<see cref="AgentRlOptions.Credit"/>); null when <see cref="Advantage"/> covers every token.
     /// </summary>
     public float[]? TokenAdvantages { get; init; }
+
+    /// <summary>The event of a recovery rollout (<see cref="AgentRlOptions.ExpertRecovery"/>): the turn at which the scripted expert took over.</summary>
+    public const string ExpertTakeoverEvent = "expert_takeover";
+
+    /// <summary>Whether this is a recovery rollout: the policy's first turns, then the scripted expert's (<see cref="AgentRlOptions.ExpertRecovery"/>).</summary>
+    public bool IsRecovery => Trajectory.Count(ExpertTakeoverEvent) > 0;
 }
 
 /// <summary>The rollouts of one task.</summary>
@@ -28,8 +34,8 @@ public sealed record RolloutGroup(string Suite, AgentTask Task, IReadOnlyList<Ro
     public long RequestId { get; init; }
 
     /// <summary>
-    /// Off-policy rollouts of the scripted expert that joined the group's advantages (<see cref="AgentRlOptions.ExpertGuidance"/>);
-    /// empty without guidance. They are trained on with the group but are not among <see cref="Rollouts"/>.
+    /// Off-policy rollouts of the scripted expert that joined the group's advantages (<see cref="AgentRlOptions.ExpertGuidance"/>,
+    /// <see cref="AgentRlOptions.ExpertRecovery"/>); empty without either. They are trained on with the group but are not among <see cref="Rollouts"/>.
     /// </summary>
     public IReadOnlyList<Rollout> Guidance { get; init; } = [];
 

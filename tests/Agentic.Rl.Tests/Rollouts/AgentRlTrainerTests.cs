@@ -177,6 +177,52 @@ public sealed class AgentRlTrainerTests : IDisposable
     }
 
     [Fact]
+    public async Task Expert_recovery_takes_over_a_failed_rollout_from_its_second_turn_with_loss_on_the_experts_turns_only()
+    {
+        var tokenizer = ByteLevelTokenizer.CreateDefault();
+        using var model = NewModel();
+        using var policy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = 1e-3 }, new OpenGradientGate());
+        var reward = new CompositeReward((new OutcomeReward(), 1.0));
+        var template = new ChatTemplate(tokenizer);
+        var trainer = new AgentRlTrainer(model, tokenizer, template, [new SecondTurnEchoSuite("twice")], t => reward.Compute(t), policy,
+            new AgentRlOptions { GroupSize = 4, TasksPerStep = 3, MaxTurns = 2, MaxNewTokensPerTurn = 3, MaxTokens = 120, Seed = 5, ExpertRecovery = true },
+            curriculum: new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Window = 4, MinCleanSuccess = 0, Seed = 3 }));
+
+        var groups = await trainer.RolloutAsync();
+
+        var recoveries = groups.SelectMany(g => g.Guidance).ToArray();
+        Assert.NotEmpty(recoveries);
+        foreach (var g in groups)
+        {
+            Assert.Equal(4, g.Rollouts.Count);
+            Assert.True(g.Guidance.Count <= 2);
+            foreach (var recovery in g.Guidance)
+            {
+                var t = recovery.Trajectory;
+                Assert.True(recovery.IsRecovery);
+                Assert.True(t.Success);
+                // The policy's first turn is replayed word for word: it is a failed policy rollout's of that subgroup.
+                Assert.Contains(t.Messages.First(m => m.Role == ChatRole.Assistant).Text,
+                    g.Rollouts.Where(r => r.Noisy == recovery.Noisy && !r.Trajectory.Success).Select(r => r.Trajectory.Messages.First(m => m.Role == ChatRole.Assistant).Text));
+                // Loss only on the expert's turn: nothing before the second assistant message, something after it.
+                int second = t.Messages.Select((m, i) => (m, i)).Where(x => x.m.Role == ChatRole.Assistant).ElementAt(1).i;
+                int context = template.Encode(t.Messages.Take(second)).Count;
+                Assert.Equal(template.Encode(t.Messages).Ids, t.TokenIds);
+                Assert.All(t.LossMask.Take(context), m => Assert.False(m));
+                Assert.Equal(template.Encode(t.Messages).LossMask.Skip(context), t.LossMask.Skip(context));
+                Assert.Contains(true, t.LossMask);
+                var recomputed = PolicyGradientTrainer.ComputeLogProbs(model, [new PolicySample(t.TokenIds, t.LossMask, t.LogProbs, 0)], 8, tokenizer.EndOfTextId)[0];
+                for (int i = 0; i < t.TokenIds.Length; i++)
+                    Assert.Equal(t.LossMask[i] ? recomputed[i] : 0, t.LogProbs[i], 4);
+                var subgroup = g.Rollouts.Where(r => r.Noisy == recovery.Noisy).Append(recovery).ToArray();
+                Assert.Equal(0, subgroup.Sum(r => r.Advantage), 9);
+                if (!g.Rollouts.Any(r => r.Noisy == recovery.Noisy && r.Trajectory.Success)) Assert.True(recovery.Advantage > 0);
+            }
+        }
+        Assert.Equal(groups.Sum(g => g.Rollouts.Count + g.Guidance.Count), AgentRlTrainer.Samples(groups).Length);
+    }
+
+    [Fact]
     public void Expert_guidance_over_a_suite_without_an_expert_is_refused_up_front()
     {
         var tokenizer = ByteLevelTokenizer.CreateDefault();

@@ -62,3 +62,42 @@ internal sealed class EchoEnvironment(bool withTagTool = true) : AgentEnvironmen
     }
 }
 
+
+/// <summary>A two-turn world: the agent may say anything first; its second message must hold the letter of "Say x.".</summary>
+internal sealed class SecondTurnEchoSuite(string name) : ITaskSuite
+{
+    public string Suite => name;
+
+    public IReadOnlyList<AgentTask> SampleTraining(Random random, int count) =>
+        [.. Enumerable.Range(0, count).Select(_ => new AgentTask($"{name}-{random.Next(1000)}", name, $"Say {(char)('a' + random.Next(3))}."))];
+
+    public IReadOnlyList<AgentTask> HeldOut(int count) => SampleTraining(new Random(7), count);
+
+    public AgentEnvironment CreateEnvironment() => new SecondTurnEchoEnvironment();
+
+    public IChatClient CreateExpert() => new EchoExpert();
+}
+
+internal sealed class SecondTurnEchoEnvironment : AgentEnvironment, ITagToolEnvironment
+{
+    private string _word = "";
+    private int _turn;
+
+    public IList<AIFunction> TagTools { get; } = [AIFunctionFactory.Create(() => "echo", "echo")];
+
+    public override IReadOnlyList<AIFunction> Tools => [];
+
+    public override ValueTask<IReadOnlyList<ChatMessage>> ResetAsync(AgentTask task, ulong seed, CancellationToken cancellationToken = default)
+    {
+        _word = task.Instruction[4..5];
+        _turn = 0;
+        return ValueTask.FromResult<IReadOnlyList<ChatMessage>>([new ChatMessage(ChatRole.User, task.Instruction)]);
+    }
+
+    public override ValueTask<EnvironmentStep> StepAsync(AgentAction action, CancellationToken cancellationToken = default)
+    {
+        if (_turn++ == 0) return ValueTask.FromResult(new EnvironmentStep([new ChatMessage(ChatRole.User, "Again.")], 0, false, new Dictionary<string, double>()));
+        double success = action.Message.Text.Contains(_word, StringComparison.Ordinal) ? 1 : 0;
+        return ValueTask.FromResult(new EnvironmentStep([], success, true, new Dictionary<string, double> { ["success"] = success }));
+    }
+}
