@@ -94,14 +94,15 @@ public sealed class AgentRlOptions
     public bool ExpertGuidance { get; set; }
 
     /// <summary>
-    /// Recovery guidance: in each subgroup (clean, noisy) of a group, the first failed policy rollout of two or more turns
-    /// is replayed in a fresh episode with its seed and noise, and the suite's scripted expert takes over from the latest
-    /// of the policy's own states (its second turn or later) from which it still succeeds; the recovered episode joins
-    /// the subgroup's advantages as one more rollout (<see cref="RolloutGroup.Guidance"/>, with the event
-    /// <c>expert_takeover</c>), loss on the expert's turns only. Where <see cref="ExpertGuidance"/> shows complete expert
-    /// episodes from the task's start, this shows how to go on from the states the policy's own mistakes lead to (a
-    /// misspelt search, a wrong key in memory), which demonstrations never contain: DAgger's states, with GRPO's credit.
-    /// Turns the loop flagged as malformed are not replayed. Both may be on. Default off.
+    /// Recovery guidance: in each subgroup (clean, noisy) of a group, a failed policy rollout of two or more turns (the
+    /// first, in group order, that the expert can recover) is replayed in a fresh episode with its seed and noise, and the
+    /// suite's scripted expert takes over from the latest of the policy's own states (its second turn or later) from
+    /// which it still succeeds; the recovered episode joins the subgroup's advantages as one more rollout
+    /// (<see cref="RolloutGroup.Guidance"/>, <see cref="Rollout.IsRecovery"/>), loss on the expert's turns only. Where
+    /// <see cref="ExpertGuidance"/> shows complete expert episodes from the task's start, this shows how to go on from the
+    /// states the policy's own mistakes lead to (a misspelt search, a miscopied answer after a right note), which
+    /// demonstrations never contain: DAgger's states, with GRPO's credit. Turns the loop flagged as malformed are not
+    /// replayed. Both may be on. Default off.
     /// </summary>
     public bool ExpertRecovery { get; set; }
 
