@@ -63,10 +63,6 @@ internal sealed class ExpertGuidance(MoeCausalLM model, ByteLevelTokenizer token
             }
         }
 
-        var result = new List<GuidanceTrajectory>[requests.Count];
-        for (int r = 0; r < result.Length; r++) result[r] = [];
-        if (episodes.Count == 0) return result;
-
         var kept = new List<(int Request, bool Noisy, Trajectory Trajectory)>();
         int budget = Math.Min(options.MaxTokens, model.Config.MaxPositionEmbeddings);
         foreach (var bySuite in episodes.GroupBy(e => requests[e.Request].Suite))
@@ -84,27 +80,27 @@ internal sealed class ExpertGuidance(MoeCausalLM model, ByteLevelTokenizer token
                 kept.Add((items[i].Request, items[i].Noisy, runs[i] with { TokenIds = encoded.Ids, LossMask = encoded.LossMask, LogProbs = new float[encoded.Count], PromptLength = prompt }));
             }
         }
-        var scored = Score(model, tokenizer, options, [.. kept.Select(k => (k.Noisy, k.Trajectory))]);
-        for (int i = 0; i < kept.Count; i++) result[kept[i].Request].Add(scored[i]);
-        return result;
+        return Score(model, tokenizer, options, kept, requests.Count);
     }
 
     /// <summary>
     /// Gives encoded off-policy trajectories the current policy's log-probabilities on their loss tokens (0 elsewhere),
-    /// so their importance ratios start at 1, like an on-policy rollout's.
+    /// so their importance ratios start at 1, like an on-policy rollout's; returns them by request.
     /// </summary>
-    internal static GuidanceTrajectory[] Score(MoeCausalLM model, ByteLevelTokenizer tokenizer, AgentRlOptions options, IReadOnlyList<(bool Noisy, Trajectory Trajectory)> kept)
+    internal static IReadOnlyList<GuidanceTrajectory>[] Score(MoeCausalLM model, ByteLevelTokenizer tokenizer, AgentRlOptions options,
+        IReadOnlyList<(int Request, bool Noisy, Trajectory Trajectory)> kept, int requests)
     {
-        if (kept.Count == 0) return [];
+        var result = new List<GuidanceTrajectory>[requests];
+        for (int r = 0; r < result.Length; r++) result[r] = [];
+        if (kept.Count == 0) return result;
         var samples = kept.Select(k => new PolicySample(k.Trajectory.TokenIds, k.Trajectory.LossMask, k.Trajectory.LogProbs, 0)).ToArray();
         var logProbs = PolicyGradientTrainer.ComputeLogProbs(model, samples, microBatchSize: 8, tokenizer.EndOfTextId, options.Temperature);
-        var result = new GuidanceTrajectory[kept.Count];
         for (int i = 0; i < kept.Count; i++)
         {
             var lp = logProbs[i];
             var mask = kept[i].Trajectory.LossMask;
             for (int t = 0; t < lp.Length; t++) if (!mask[t]) lp[t] = 0;
-            result[i] = new GuidanceTrajectory(kept[i].Trajectory with { LogProbs = lp }, kept[i].Noisy);
+            result[kept[i].Request].Add(new GuidanceTrajectory(kept[i].Trajectory with { LogProbs = lp }, kept[i].Noisy));
         }
         return result;
     }

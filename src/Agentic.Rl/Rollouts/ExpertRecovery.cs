@@ -2,6 +2,7 @@ using Agentic.Core.Agents;
 using Agentic.Core.Chat;
 using Agentic.Core.Tokenization;
 using Agentic.Rl.Modeling;
+using Agentic.Rl.Rewards;
 using Microsoft.Extensions.AI;
 
 namespace Agentic.Rl.Rollouts;
@@ -67,11 +68,7 @@ internal sealed class ExpertRecovery(MoeCausalLM model, ByteLevelTokenizer token
             foreach (var expert in experts.Values) expert.Dispose();
         }
 
-        var result = new List<GuidanceTrajectory>[requests.Count];
-        for (int r = 0; r < result.Length; r++) result[r] = [];
-        var scored = ExpertGuidance.Score(model, tokenizer, options, [.. kept.Select(k => (k.Noisy, k.Trajectory))]);
-        for (int i = 0; i < kept.Count; i++) result[kept[i].Request].Add(scored[i]);
-        return result;
+        return ExpertGuidance.Score(model, tokenizer, options, kept, requests.Count);
     }
 
     /// <summary>
@@ -84,7 +81,7 @@ internal sealed class ExpertRecovery(MoeCausalLM model, ByteLevelTokenizer token
         ChatTemplate template, int budget, CancellationToken cancellationToken)
     {
         var policyTurns = failed.Messages.Where(m => m.Role == ChatRole.Assistant).ToArray();
-        int firstFlagged = failed.Events.Where(e => e.Kind is "malformed_output" or "policy_error").Select(e => e.Turn).DefaultIfEmpty(int.MaxValue).Min();
+        int firstFlagged = failed.Events.Where(e => e.Kind is RewardEventKinds.MalformedOutput or RewardEventKinds.PolicyError).Select(e => e.Turn).DefaultIfEmpty(int.MaxValue).Min();
         for (int k = Math.Min(policyTurns.Length - 1, firstFlagged); k >= 1; k--)
         {
             var client = new HandOverClient(policyTurns[..k], expert);

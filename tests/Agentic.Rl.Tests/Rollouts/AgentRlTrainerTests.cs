@@ -54,6 +54,41 @@ public sealed class AgentRlTrainerTests : IDisposable
         }
     }
 
+    /// <summary>A trainer over one suite with a scripted expert, half of each group noisy.</summary>
+    private sealed class ExpertRun : IDisposable
+    {
+        public ExpertRun(ITaskSuite suite, AgentRlOptions options)
+        {
+            Tokenizer = ByteLevelTokenizer.CreateDefault();
+            Model = NewModel();
+            Template = new ChatTemplate(Tokenizer);
+            _policy = new PolicyGradientTrainer(Model, Tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = 1e-3 }, new OpenGradientGate());
+            var reward = new CompositeReward((new OutcomeReward(), 1.0));
+            Trainer = new AgentRlTrainer(Model, Tokenizer, Template, [suite], t => reward.Compute(t), _policy, options,
+                curriculum: new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Window = 4, MinCleanSuccess = 0, Seed = 3 }));
+        }
+
+        private readonly PolicyGradientTrainer _policy;
+
+        public MoeCausalLM Model { get; }
+        public ByteLevelTokenizer Tokenizer { get; }
+        public ChatTemplate Template { get; }
+        public AgentRlTrainer Trainer { get; }
+
+        public void Dispose()
+        {
+            _policy.Dispose();
+            Model.Dispose();
+        }
+    }
+
+    private static AgentRlOptions ExpertOptions(int maxTurns, Action<AgentRlOptions> expert)
+    {
+        var options = new AgentRlOptions { GroupSize = 4, TasksPerStep = 3, MaxTurns = maxTurns, MaxNewTokensPerTurn = 3, MaxTokens = 120, Seed = 5 };
+        expert(options);
+        return options;
+    }
+
     private static MoeCausalLM NewModel() => new(TinyModels.Config(vocab: 288) with { MaxPositionEmbeddings = 128 }, seed: 4);
 
     private static float[] Weights(MoeCausalLM model) => [.. model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray())];
@@ -139,14 +174,8 @@ public sealed class AgentRlTrainerTests : IDisposable
     [Fact]
     public async Task Expert_guidance_adds_a_successful_expert_rollout_to_each_subgroup_scored_with_the_group()
     {
-        var tokenizer = ByteLevelTokenizer.CreateDefault();
-        using var model = NewModel();
-        using var policy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = 1e-3 }, new OpenGradientGate());
-        var reward = new CompositeReward((new OutcomeReward(), 1.0));
-        var template = new ChatTemplate(tokenizer);
-        var trainer = new AgentRlTrainer(model, tokenizer, template, [new EchoSuite("echo1", withExpert: true)], t => reward.Compute(t), policy,
-            new AgentRlOptions { GroupSize = 4, TasksPerStep = 3, MaxTurns = 1, MaxNewTokensPerTurn = 3, MaxTokens = 120, Seed = 5, ExpertGuidance = true },
-            curriculum: new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Window = 4, MinCleanSuccess = 0, Seed = 3 }));
+        using var run = new ExpertRun(new EchoSuite("echo1", withExpert: true), ExpertOptions(maxTurns: 1, o => o.ExpertGuidance = true));
+        var (model, tokenizer, template, trainer) = (run.Model, run.Tokenizer, run.Template, run.Trainer);
 
         var groups = await trainer.RolloutAsync();
 
@@ -179,14 +208,8 @@ public sealed class AgentRlTrainerTests : IDisposable
     [Fact]
     public async Task Expert_recovery_takes_over_a_failed_rollout_from_its_second_turn_with_loss_on_the_experts_turns_only()
     {
-        var tokenizer = ByteLevelTokenizer.CreateDefault();
-        using var model = NewModel();
-        using var policy = new PolicyGradientTrainer(model, tokenizer.EndOfTextId, new PolicyGradientOptions { LearningRate = 1e-3 }, new OpenGradientGate());
-        var reward = new CompositeReward((new OutcomeReward(), 1.0));
-        var template = new ChatTemplate(tokenizer);
-        var trainer = new AgentRlTrainer(model, tokenizer, template, [new SecondTurnEchoSuite("twice")], t => reward.Compute(t), policy,
-            new AgentRlOptions { GroupSize = 4, TasksPerStep = 3, MaxTurns = 2, MaxNewTokensPerTurn = 3, MaxTokens = 120, Seed = 5, ExpertRecovery = true },
-            curriculum: new NoiseCurriculum(new NoiseCurriculumOptions { NoisyFraction = 0.5, Window = 4, MinCleanSuccess = 0, Seed = 3 }));
+        using var run = new ExpertRun(new SecondTurnEchoSuite("twice"), ExpertOptions(maxTurns: 2, o => o.ExpertRecovery = true));
+        var (model, tokenizer, template, trainer) = (run.Model, run.Tokenizer, run.Template, run.Trainer);
 
         var groups = await trainer.RolloutAsync();
 
