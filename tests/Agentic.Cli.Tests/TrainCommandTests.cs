@@ -63,11 +63,11 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(1, ReadJson(evalJson).GetProperty("episodes").GetInt32());
 
         // RL can start from a checkpoint instead of a warm start, with another loss aggregation and rollout temperature,
-        // expert guidance and recovery, the near-miss and memory-evidence reward terms, prefix-tree credit, frozen router balancing,
+        // expert guidance and recovery, positive-only (self-imitation) advantages, the near-miss and memory-evidence reward terms, prefix-tree credit, frozen router balancing,
         // task replay, the difficulty filter, dynamic sampling's refill, self-verification and the TorchSharp evaluation engine.
         var again = Path.Combine(_root, "again");
         Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), "--aggregation", "SequenceMean", "--temperature", "0.8",
-            "--expert-guidance", "--expert-recovery", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", "--max-subgroup-success", "0.75", "--memory-reward", "0.3", "--rollout-batches", "3", "--verify-every", "1", "--eval-engine", "TorchSharp", .. s_tiny]));
+            "--expert-guidance", "--expert-recovery", "--positive-advantages", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", "--max-subgroup-success", "0.75", "--memory-reward", "0.3", "--rollout-batches", "3", "--verify-every", "1", "--eval-engine", "TorchSharp", .. s_tiny]));
         var settings = ReadJson(Path.Combine(again, "report.json")).GetProperty("config");
         Assert.Contains("(TorchSharp)", ReadJson(Path.Combine(again, "report.json")).GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
         var config = settings.GetProperty("policy_loss").GetString();
@@ -79,6 +79,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("more than 75% successes", settings.GetProperty("max_subgroup_success").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("on", settings.GetProperty("expert_guidance").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("on", settings.GetProperty("expert_recovery").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("positive only (self-imitation)", settings.GetProperty("advantages").GetString(), StringComparison.Ordinal);
         Assert.Equal("0.5", settings.GetProperty("answer_similarity").GetString());
         Assert.Equal("0.3", settings.GetProperty("memory_evidence").GetString());
         Assert.Contains("refill up to 3 rollout batches", settings.GetProperty("dynamic_sampling").GetString(), StringComparison.Ordinal);

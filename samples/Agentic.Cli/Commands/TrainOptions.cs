@@ -34,6 +34,7 @@ internal sealed class TrainOptions
     public Option<int> VerifyEvery { get; } = new("--verify-every") { Description = "Self-verification as a second RL task every N RL steps, on the policy's own answers in the suites that end in <answer> (0 = off; the warm start then also learns to judge the experts' answers)", DefaultValueFactory = _ => s_defaults.VerifyEvery };
     public Option<double> AnswerSimilarity { get; } = new("--answer-similarity") { Description = "Weight of the near-miss partial credit (character similarity of the answer to the gold answer; 0 = off)", DefaultValueFactory = _ => s_defaults.AnswerSimilarity };
     public Option<bool> ExpertRecovery { get; } = new("--expert-recovery") { Description = "Recovery guidance: the suite's scripted expert takes over a failed RL rollout from the policy's own state (the latest turn it still succeeds from) and the recovery joins the subgroup", DefaultValueFactory = _ => s_defaults.ExpertRecovery };
+    public Option<bool> PositiveAdvantages { get; } = new("--positive-advantages") { Description = "Self-imitation: negative advantages become zero, so only the rollouts better than their subgroup's mean carry loss (RAFT-like)", DefaultValueFactory = _ => s_defaults.PositiveAdvantages };
     public Option<bool> ExpertGuidance { get; } = new("--expert-guidance") { Description = "Off-policy guidance: the suite's scripted expert adds one rollout to each RL subgroup (LUFFY)", DefaultValueFactory = _ => s_defaults.ExpertGuidance };
     public Option<CreditAssignment> Credit { get; } = new("--credit") { Description = "How a rollout's advantage is spread over its tokens: Episode (GRPO) or PrefixTree (where the group's rollouts branch)", DefaultValueFactory = _ => s_defaults.Credit };
     public Option<bool> BalanceRouters { get; } = new("--balance-routers") { Description = "Keep moving the MoE router bias toward uniform load during RL (false: frozen where SFT left it)", DefaultValueFactory = _ => s_defaults.BalanceRouters };
@@ -65,7 +66,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, VerifyEvery, ExpertGuidance, ExpertRecovery, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, VerifyEvery, ExpertGuidance, ExpertRecovery, PositiveAdvantages, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -101,6 +102,7 @@ internal sealed class TrainOptions
         VerifyEvery = parse.GetValue(VerifyEvery),
         ExpertGuidance = parse.GetValue(ExpertGuidance),
         ExpertRecovery = parse.GetValue(ExpertRecovery),
+        PositiveAdvantages = parse.GetValue(PositiveAdvantages),
         Noise = parse.GetValue(Noise),
         MaxNoise = parse.GetValue(MaxNoise),
         Schedule = parse.GetValue(Schedule),

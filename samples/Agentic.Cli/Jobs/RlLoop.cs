@@ -57,13 +57,13 @@ internal sealed class RlLoop : IAsyncDisposable
         }, null);
 
     public static RlLoop Asynchronous(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
-        Func<Trajectory, RewardBreakdown> reward, PolicyGradientTrainer trainer, AgentRlOptions options, NoiseCurriculum? curriculum, SuiteScheduler? scheduler,
-        int workers, int maxStaleness, int requestsPerBatch)
+        Func<Trajectory, RewardBreakdown> reward, PolicyGradientTrainer trainer, AgentRlOptions options, AdvantageEstimator advantages, NoiseCurriculum? curriculum,
+        SuiteScheduler? scheduler, int workers, int maxStaleness, int requestsPerBatch)
     {
         var backend = new InProcessRolloutBackend(_ => new PolicyRolloutWorker(model.Config, tokenizer, template, suites, options),
             new InProcessRolloutBackendOptions { Workers = workers, RequestsPerBatch = requestsPerBatch });
         var rl = new AsyncAgentRlTrainer(model, suites, reward, trainer, backend, options, new AsyncAgentRlOptions { MaxStaleness = maxStaleness },
-            new GrpoAdvantageEstimator(), curriculum, scheduler);
+            advantages, curriculum, scheduler);
         return new(rl.StepAsync, () => rl.StepCount, () => JsonSerializer.Serialize(rl.GetState()),
             (json, checkpoint) =>
             {

@@ -52,6 +52,9 @@ internal sealed record RlPhaseSettings
     /// <summary>Recovery guidance: the suites' scripted experts take over failed rollouts from the policy's own states.</summary>
     public bool ExpertRecovery { get; init; }
 
+    /// <summary>Self-imitation: only positive advantages carry loss.</summary>
+    public bool PositiveAdvantages { get; init; }
+
     /// <summary>Weight of the answer-similarity (near-miss partial credit) reward term; 0 = off.</summary>
     public double AnswerSimilarity { get; init; }
 
@@ -115,9 +118,10 @@ internal static class RlPhase
         var options = new AgentRlOptions { GroupSize = p.GroupSize, TasksPerStep = p.TasksPerStep, MaxTurns = p.MaxTurns, MaxTokens = p.MaxPositions, Seed = p.Seed, Temperature = p.Temperature, TopP = p.TopP, Credit = p.Credit, Decoder = p.Decoder, ReplayFraction = p.ReplayFraction, MaxSubgroupSuccess = p.MaxSubgroupSuccess, MaxRolloutBatches = p.RolloutBatches, SharedEpisodeSeeds = p.SharedSeeds, ExpertGuidance = p.ExpertGuidance, ExpertRecovery = p.ExpertRecovery };
         Func<Trajectory, RewardBreakdown> reward = t => shapers[t.Task.Suite].Compute(t);
         var scheduler = p.Schedule ? new SuiteScheduler([.. suites.Select(x => x.Suite)]) : null;
+        var advantages = new GrpoAdvantageEstimator(new GrpoAdvantageOptions { PositiveOnly = p.PositiveAdvantages });
         await using var rl = p.Async
-            ? RlLoop.Asynchronous(model, tokenizer, template, suites, reward, policyTrainer, options, curriculum, scheduler, p.Workers, p.MaxStaleness, p.RequestsPerBatch)
-            : RlLoop.Synchronous(new AgentRlTrainer(model, tokenizer, template, suites, reward, policyTrainer, options, new GrpoAdvantageEstimator(), curriculum, scheduler));
+            ? RlLoop.Asynchronous(model, tokenizer, template, suites, reward, policyTrainer, options, advantages, curriculum, scheduler, p.Workers, p.MaxStaleness, p.RequestsPerBatch)
+            : RlLoop.Synchronous(new AgentRlTrainer(model, tokenizer, template, suites, reward, policyTrainer, options, advantages, curriculum, scheduler));
 
         // Self-verification as a second task: the policy's own answers feed a balanced buffer, and every VerifyEvery steps
         // the policy is trained to judge a batch of them with the same trainer (and gate) as generation.

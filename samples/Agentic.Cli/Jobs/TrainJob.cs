@@ -51,6 +51,9 @@ internal sealed record TrainSettings
     /// <summary>Recovery guidance: the suites' scripted experts take over failed RL rollouts from the policy's own states.</summary>
     public bool ExpertRecovery { get; init; }
 
+    /// <summary>Self-imitation: only positive advantages carry loss.</summary>
+    public bool PositiveAdvantages { get; init; }
+
     /// <summary>Weight of the answer-similarity reward term (0 = off).</summary>
     public double AnswerSimilarity { get; init; }
 
@@ -90,7 +93,7 @@ internal sealed record TrainSettings
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
-        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, MaxSubgroupSuccess = MaxSubgroupSuccess, RolloutBatches = RolloutBatches, AnswerSimilarity = AnswerSimilarity, MemoryEvidence = MemoryEvidence, ExpertGuidance = ExpertGuidance, ExpertRecovery = ExpertRecovery, VerifyEvery = VerifyEvery,
+        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, MaxSubgroupSuccess = MaxSubgroupSuccess, RolloutBatches = RolloutBatches, AnswerSimilarity = AnswerSimilarity, MemoryEvidence = MemoryEvidence, ExpertGuidance = ExpertGuidance, ExpertRecovery = ExpertRecovery, PositiveAdvantages = PositiveAdvantages, VerifyEvery = VerifyEvery,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, SharedSeeds = SharedSeeds, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
@@ -276,6 +279,7 @@ internal static class TrainJob
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
         ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokens switch { 0 => "", 1 => ", previous-token embedding", int n => FormattableString.Invariant($", embeddings of the {n} previous tokens") }),
         ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, top-p {s.RolloutTopP}, learning rate {s.RlLearningRate}, {(s.Credit == CreditAssignment.PrefixTree ? "prefix-tree" : "episode")} credit, router bias {(s.BalanceRouters ? "balanced" : "frozen")}, rollouts decoded by {(s.RolloutDecoder == RolloutDecoder.OnnxRuntime ? "ONNX Runtime" : "TorchSharp")}"),
+        ["advantages"] = "group-normalised per clean/noisy subgroup" + (s.PositiveAdvantages ? ", positive only (self-imitation)" : ""),
         ["max_subgroup_success"] = s.MaxSubgroupSuccess >= 1 ? "off" : FormattableString.Invariant($"subgroups with more than {s.MaxSubgroupSuccess * 100:0.#}% successes carry no loss"),
         ["task_replay"] = s.ReplayFraction == 0 ? "off" : FormattableString.Invariant($"{s.ReplayFraction * 100:0.#}% of groups replay a partly solved task"),
         ["expert_guidance"] = s.ExpertGuidance ? "on (one scripted-expert rollout per subgroup, LUFFY)" : "off",

@@ -52,6 +52,24 @@ public class GrpoAdvantageEstimatorTests
         Assert.Equal([1, 1, -1, -1], pooled.Select(a => Math.Round(a, 4)));
     }
 
+    [Property(MaxTest = 300)]
+    public bool Positive_only_advantages_are_the_positive_part_of_the_group_relative_ones(NonEmptyArray<int> rewards, bool[] noisy, bool normalize)
+    {
+        var group = Group([.. rewards.Get.Select(r => r % 9)], noisy.Length == 0 ? null : noisy);
+        var relative = new GrpoAdvantageEstimator(new GrpoAdvantageOptions { NormalizeByStandardDeviation = normalize }).Estimate(group);
+        var positive = new GrpoAdvantageEstimator(new GrpoAdvantageOptions { NormalizeByStandardDeviation = normalize, PositiveOnly = true }).Estimate(group);
+        return positive.Zip(relative).All(p => p.First == Math.Max(0, p.Second));
+    }
+
+    [Fact]
+    public void Positive_only_keeps_the_rare_success_and_zeroes_the_failures()
+    {
+        // One success in four: GRPO pushes it up and the three failures down; self-imitation only pushes it up.
+        var advantages = new GrpoAdvantageEstimator(new GrpoAdvantageOptions { PositiveOnly = true })
+            .Estimate([new(0, "noisy"), new(1, "noisy"), new(0, "noisy"), new(0, "noisy")]);
+        Assert.Equal([0, 1.732, 0, 0], advantages.Select(a => Math.Round(a, 3)));
+    }
+
     [Fact]
     public void Without_std_normalisation_advantages_are_mean_centred_rewards()
     {
