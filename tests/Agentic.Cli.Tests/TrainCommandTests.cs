@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Text.Json;
 using Agentic.Cli.Commands;
+using Agentic.Cli.Jobs;
 
 namespace Agentic.Cli.Tests;
 
@@ -48,6 +50,8 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("30% under Medium tool noise", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
         Assert.Contains("embeddings of the 2 previous tokens", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
         Assert.Contains("decoded by ONNX Runtime", report.GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
+        // The main job's RL groups hold the scripted expert's episodes (LUFFY guidance) unless turned off.
+        Assert.StartsWith("on", report.GetProperty("config").GetProperty("expert_guidance").GetString(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(output, "report.md")));
         Assert.True(new FileInfo(Path.Combine(output, "plot.png")).Length > 1000);
         var metrics = File.ReadAllLines(Path.Combine(output, "metrics.jsonl"));
@@ -100,6 +104,29 @@ public sealed class TrainCommandTests : IDisposable
         var refused = Path.Combine(_root, "refused");
         Assert.NotEqual(0, Run(["train", "--out", refused, "--from", nan, .. s_tiny]));
         Assert.False(File.Exists(Path.Combine(refused, "report.json")));
+    }
+
+    [Fact]
+    public void The_main_job_defaults_to_800_demonstrations_and_expert_guidance_and_both_can_be_changed()
+    {
+        TrainSettings Parse(params string[] args)
+        {
+            var options = new TrainOptions();
+            var command = new Command("train");
+            options.AddTo(command);
+            return options.Settings(command.Parse(args));
+        }
+
+        var defaults = Parse();
+        Assert.Equal(800, defaults.DemonstrationsPerSuite);
+        Assert.True(defaults.ExpertGuidance);
+        Assert.Equal(160, defaults.RlSteps);
+        var changed = Parse("--demos", "2400", "--expert-guidance", "false");
+        Assert.Equal(2400, changed.DemonstrationsPerSuite);
+        Assert.False(changed.ExpertGuidance);
+        // The asynchronous trainer has no guidance: --async alone turns it off, and asking for both is kept (and refused by the trainer).
+        Assert.False(Parse("--async").ExpertGuidance);
+        Assert.True(Parse("--async", "--expert-guidance").ExpertGuidance);
     }
 
     [Fact]

@@ -35,7 +35,7 @@ internal sealed class TrainOptions
     public Option<double> AnswerSimilarity { get; } = new("--answer-similarity") { Description = "Weight of the near-miss partial credit (character similarity of the answer to the gold answer; 0 = off)", DefaultValueFactory = _ => s_defaults.AnswerSimilarity };
     public Option<bool> ExpertRecovery { get; } = new("--expert-recovery") { Description = "Recovery guidance: the suite's scripted expert takes over a failed RL rollout from the policy's own state (the latest turn it still succeeds from) and the recovery joins the subgroup", DefaultValueFactory = _ => s_defaults.ExpertRecovery };
     public Option<bool> PositiveAdvantages { get; } = new("--positive-advantages") { Description = "Self-imitation: negative advantages become zero, so only the rollouts better than their subgroup's mean carry loss (RAFT-like)", DefaultValueFactory = _ => s_defaults.PositiveAdvantages };
-    public Option<bool> ExpertGuidance { get; } = new("--expert-guidance") { Description = "Off-policy guidance: the suite's scripted expert adds one rollout to each RL subgroup (LUFFY)", DefaultValueFactory = _ => s_defaults.ExpertGuidance };
+    public Option<bool> ExpertGuidance { get; } = new("--expert-guidance") { Description = "Off-policy guidance: the suite's scripted expert adds one rollout to each RL subgroup (LUFFY; on by default except with --async, --expert-guidance false turns it off)", DefaultValueFactory = _ => s_defaults.ExpertGuidance };
     public Option<CreditAssignment> Credit { get; } = new("--credit") { Description = "How a rollout's advantage is spread over its tokens: Episode (GRPO) or PrefixTree (where the group's rollouts branch)", DefaultValueFactory = _ => s_defaults.Credit };
     public Option<bool> BalanceRouters { get; } = new("--balance-routers") { Description = "Keep moving the MoE router bias toward uniform load during RL (false: frozen where SFT left it)", DefaultValueFactory = _ => s_defaults.BalanceRouters };
     public Option<int> RolloutBatches { get; } = new("--rollout-batches") { Description = "Most rollout batches per RL step: while dynamic sampling keeps fewer groups than --tasks-per-step, roll out another batch (DAPO's refill; 1 = off)", DefaultValueFactory = _ => s_defaults.RolloutBatches };
@@ -100,7 +100,8 @@ internal sealed class TrainOptions
         AnswerSimilarity = parse.GetValue(AnswerSimilarity),
         MemoryEvidence = parse.GetValue(MemoryReward),
         VerifyEvery = parse.GetValue(VerifyEvery),
-        ExpertGuidance = parse.GetValue(ExpertGuidance),
+        // The asynchronous trainer takes the policy's own rollouts only: with --async, guidance is off unless asked for (then refused clearly).
+        ExpertGuidance = parse.GetValue(ExpertGuidance) && !(parse.GetValue(Async) && parse.GetResult(ExpertGuidance) is null or { Implicit: true }),
         ExpertRecovery = parse.GetValue(ExpertRecovery),
         PositiveAdvantages = parse.GetValue(PositiveAdvantages),
         Noise = parse.GetValue(Noise),

@@ -17,7 +17,7 @@ internal sealed record TrainSettings
     public string OutputDirectory { get; init; } = "runs/train";
     public IReadOnlyList<string> Suites { get; init; } = ["tooluse", "searchqa", "longcontext"];
     public SuiteScale Scale { get; init; } = SuiteScale.Small;
-    public int DemonstrationsPerSuite { get; init; } = 2400;
+    public int DemonstrationsPerSuite { get; init; } = 800;
     public double NoisyDemonstrationFraction { get; init; } = 0.3;
     public NoiseLevel DemonstrationNoise { get; init; } = NoiseLevel.Medium;
     public bool DemonstrationUserNoise { get; init; }
@@ -26,8 +26,8 @@ internal sealed record TrainSettings
     public int SftBatchSize { get; init; } = 16;
     public double SftLearningRate { get; init; } = 3e-3;
     public double SftMinutes { get; init; } = 9;
-    public int RlSteps { get; init; } = 100;
-    public double RlMinutes { get; init; } = 6;
+    public int RlSteps { get; init; } = 160;
+    public double RlMinutes { get; init; } = 10;
     public int GroupSize { get; init; } = 8;
     public int TasksPerStep { get; init; } = 6;
     public double RlLearningRate { get; init; } = 5e-5;
@@ -45,8 +45,8 @@ internal sealed record TrainSettings
     /// <summary>Most rollout batches per RL step (dynamic sampling's refill; 1 = off).</summary>
     public int RolloutBatches { get; init; } = 1;
 
-    /// <summary>Off-policy guidance by the suites' scripted experts in the RL groups.</summary>
-    public bool ExpertGuidance { get; init; }
+    /// <summary>Off-policy guidance by the suites' scripted experts in the RL groups (on in the main job).</summary>
+    public bool ExpertGuidance { get; init; } = true;
 
     /// <summary>Recovery guidance: the suites' scripted experts take over failed RL rollouts from the policy's own states.</summary>
     public bool ExpertRecovery { get; init; }
