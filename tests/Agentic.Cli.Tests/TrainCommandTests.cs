@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Agentic.Cli.Commands;
 using Agentic.Cli.Jobs;
@@ -107,7 +108,7 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void The_main_job_defaults_to_800_demonstrations_and_expert_guidance_and_both_can_be_changed()
+    public void The_main_job_defaults_to_800_demonstrations_and_expert_guidance_and_async_runs_without_it()
     {
         TrainSettings Parse(params string[] args)
         {
@@ -124,9 +125,10 @@ public sealed class TrainCommandTests : IDisposable
         var changed = Parse("--demos", "2400", "--expert-guidance", "false");
         Assert.Equal(2400, changed.DemonstrationsPerSuite);
         Assert.False(changed.ExpertGuidance);
-        // The asynchronous trainer has no guidance: --async alone turns it off, and asking for both is kept (and refused by the trainer).
+        // The asynchronous trainer has no guidance: --async alone turns it off, and asking for both is refused before any work.
         Assert.False(Parse("--async").ExpertGuidance);
-        Assert.True(Parse("--async", "--expert-guidance").ExpertGuidance);
+        Assert.Contains("synchronous", Assert.Throws<ValidationException>(() => Parse("--async", "--expert-guidance")).Message, StringComparison.Ordinal);
+        Assert.Throws<ValidationException>(() => Parse("--async", "--expert-guidance", "false", "--verify-every", "2"));
     }
 
     [Fact]

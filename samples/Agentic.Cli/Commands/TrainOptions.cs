@@ -71,7 +71,8 @@ internal sealed class TrainOptions
     }
 
     /// <summary>The settings the parsed options give; <paramref name="defaultOutput"/> replaces the default output folder.</summary>
-    public TrainSettings Settings(ParseResult parse, string? defaultOutput = null) => new()
+    /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options combine what the RL loops do not run.</exception>
+    public TrainSettings Settings(ParseResult parse, string? defaultOutput = null) => new TrainSettings
     {
         OutputDirectory = defaultOutput is not null && parse.GetResult(Output) is null or { Implicit: true } ? defaultOutput : parse.GetValue(Output)!,
         Suites = [.. parse.GetValue(Suites)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
@@ -100,7 +101,7 @@ internal sealed class TrainOptions
         AnswerSimilarity = parse.GetValue(AnswerSimilarity),
         MemoryEvidence = parse.GetValue(MemoryReward),
         VerifyEvery = parse.GetValue(VerifyEvery),
-        // The asynchronous trainer takes the policy's own rollouts only: with --async, guidance is off unless asked for (then refused clearly).
+        // The asynchronous trainer takes the policy's own rollouts only: with --async, guidance is off unless asked for (then refused by Validate).
         ExpertGuidance = parse.GetValue(ExpertGuidance) && !(parse.GetValue(Async) && parse.GetResult(ExpertGuidance) is null or { Implicit: true }),
         ExpertRecovery = parse.GetValue(ExpertRecovery),
         PositiveAdvantages = parse.GetValue(PositiveAdvantages),
@@ -124,5 +125,5 @@ internal sealed class TrainOptions
         MaxStaleness = parse.GetValue(MaxStaleness),
         CheckpointEvery = parse.GetValue(CheckpointEvery),
         Command = "agentic " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
-    };
+    }.Validate();
 }

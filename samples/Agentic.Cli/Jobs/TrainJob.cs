@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Text.Json;
 using Agentic.Rl.Checkpoints;
@@ -90,6 +91,16 @@ internal sealed record TrainSettings
     public string Command { get; init; } = "agentic train";
 
     /// <summary>The GRPO phase these settings describe (with another seed for repeated runs).</summary>
+    /// <summary>Refuses option combinations the RL loops do not run, before any work is done.</summary>
+    /// <exception cref="ValidationException">Guidance, recovery or self-verification with asynchronous rollouts.</exception>
+    public TrainSettings Validate()
+    {
+        if (Async && (ExpertGuidance || ExpertRecovery))
+            throw new ValidationException("The scripted experts' guidance and recovery run with synchronous rollouts only: leave out --async, or --expert-guidance and --expert-recovery.");
+        if (Async && VerifyEvery > 0) throw new ValidationException("Self-verification (--verify-every) runs with synchronous rollouts only; leave out --async.");
+        return this;
+    }
+
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
