@@ -60,9 +60,9 @@ internal static class ExperimentRlCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = options.Settings(parse, defaultOutput: "runs/experiment-dgg");
-            if (parse.GetResult(options.Reuse) is null or { Implicit: true }) settings = settings with { MaxReuse = 4 };
+            if (TrainOptions.Unset(parse, options.Reuse)) settings = settings with { MaxReuse = 4 };
             // The arms compare reuse of the policy's own rollouts: the expert's off-policy episodes stay out unless asked for.
-            if (parse.GetResult(options.ExpertGuidance) is null or { Implicit: true }) settings = settings with { ExpertGuidance = false };
+            if (TrainOptions.Unset(parse, options.ExpertGuidance)) settings = settings with { ExpertGuidance = false };
             using var cancellation = new GracefulCancellation(cancellationToken);
             var (arms, goal) = await RlExperiments.DggAsync(settings, parse.GetValue(target), AnsiConsole.Console, cancellation.Token);
             var table = new Table().AddColumns("arm", "K", "updates", "gate firings", "samples to target", "seconds to target", "initial reward", "peak", "final", "collapsed");

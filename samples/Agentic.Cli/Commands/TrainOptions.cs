@@ -70,11 +70,14 @@ internal sealed class TrainOptions
             command.Options.Add(o);
     }
 
+    /// <summary>Whether <paramref name="option"/> was left out of the command line (its default applies).</summary>
+    public static bool Unset(ParseResult parse, Option option) => parse.GetResult(option) is null or { Implicit: true };
+
     /// <summary>The settings the parsed options give; <paramref name="defaultOutput"/> replaces the default output folder.</summary>
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options combine what the RL loops do not run.</exception>
     public TrainSettings Settings(ParseResult parse, string? defaultOutput = null) => new TrainSettings
     {
-        OutputDirectory = defaultOutput is not null && parse.GetResult(Output) is null or { Implicit: true } ? defaultOutput : parse.GetValue(Output)!,
+        OutputDirectory = defaultOutput is not null && Unset(parse, Output) ? defaultOutput : parse.GetValue(Output)!,
         Suites = [.. parse.GetValue(Suites)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
         Scale = parse.GetValue(Scale),
         DemonstrationsPerSuite = parse.GetValue(Demos),
@@ -102,7 +105,7 @@ internal sealed class TrainOptions
         MemoryEvidence = parse.GetValue(MemoryReward),
         VerifyEvery = parse.GetValue(VerifyEvery),
         // The asynchronous trainer takes the policy's own rollouts only: with --async, guidance is off unless asked for (then refused by Validate).
-        ExpertGuidance = parse.GetValue(ExpertGuidance) && !(parse.GetValue(Async) && parse.GetResult(ExpertGuidance) is null or { Implicit: true }),
+        ExpertGuidance = parse.GetValue(ExpertGuidance) && !(parse.GetValue(Async) && Unset(parse, ExpertGuidance)),
         ExpertRecovery = parse.GetValue(ExpertRecovery),
         PositiveAdvantages = parse.GetValue(PositiveAdvantages),
         Noise = parse.GetValue(Noise),

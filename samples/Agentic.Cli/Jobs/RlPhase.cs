@@ -125,7 +125,6 @@ internal static class RlPhase
 
         // Self-verification as a second task: the policy's own answers feed a balanced buffer, and every VerifyEvery steps
         // the policy is trained to judge a batch of them with the same trainer (and gate) and advantages as generation.
-        if (p.VerifyEvery > 0 && p.Async) throw new ArgumentException("Self-verification (--verify-every) runs with synchronous rollouts only; leave out --async.");
         var verifier = p.VerifyEvery > 0
             ? new SelfVerificationTrainer(model, tokenizer, template, policyTrainer, new SelfVerificationOptions { Every = p.VerifyEvery, PairsPerStep = 8, GroupSize = p.GroupSize }, advantages: advantages)
             : null;
