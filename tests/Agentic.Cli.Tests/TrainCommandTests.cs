@@ -68,11 +68,11 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(1, ReadJson(evalJson).GetProperty("episodes").GetInt32());
 
         // RL can start from a checkpoint instead of a warm start, with another loss aggregation and rollout temperature,
-        // expert guidance and recovery, positive-only (self-imitation) advantages, the near-miss and memory-evidence reward terms, prefix-tree credit, frozen router balancing,
+        // expert guidance and recovery, positive-only (self-imitation) advantages, the near-miss, memory-evidence and exit-timing reward terms, prefix-tree credit, frozen router balancing,
         // task replay, the difficulty filter, dynamic sampling's refill, self-verification and the TorchSharp evaluation engine.
         var again = Path.Combine(_root, "again");
         Assert.Equal(0, Run(["train", "--out", again, "--from", Path.Combine(output, "sft"), "--aggregation", "SequenceMean", "--temperature", "0.8",
-            "--expert-guidance", "--expert-recovery", "--positive-advantages", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", "--max-subgroup-success", "0.75", "--memory-reward", "0.3", "--rollout-batches", "3", "--verify-every", "1", "--eval-engine", "TorchSharp", .. s_tiny]));
+            "--expert-guidance", "--expert-recovery", "--positive-advantages", "--answer-similarity", "0.5", "--credit", "PrefixTree", "--balance-routers", "false", "--replay", "0.5", "--max-subgroup-success", "0.75", "--memory-reward", "0.3", "--exit-reward", "0.5", "--rollout-batches", "3", "--verify-every", "1", "--eval-engine", "TorchSharp", .. s_tiny]));
         var settings = ReadJson(Path.Combine(again, "report.json")).GetProperty("config");
         Assert.Contains("(TorchSharp)", ReadJson(Path.Combine(again, "report.json")).GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
         var config = settings.GetProperty("policy_loss").GetString();
@@ -87,6 +87,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.EndsWith("positive only (self-imitation)", settings.GetProperty("advantages").GetString(), StringComparison.Ordinal);
         Assert.Equal("0.5", settings.GetProperty("answer_similarity").GetString());
         Assert.Equal("0.3", settings.GetProperty("memory_evidence").GetString());
+        Assert.Equal("0.5", settings.GetProperty("exit_timing").GetString());
         Assert.Contains("refill up to 3 rollout batches", settings.GetProperty("dynamic_sampling").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("every 1 RL steps", settings.GetProperty("self_verification").GetString(), StringComparison.Ordinal);
         // Self-verification is measured on balanced held-out expert pairs before and after RL.

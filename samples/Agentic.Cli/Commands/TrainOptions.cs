@@ -31,6 +31,7 @@ internal sealed class TrainOptions
     public Option<LossAggregation> Aggregation { get; } = new("--aggregation") { Description = "How the policy loss averages tokens: TokenMean (DAPO) or SequenceMean (GRPO)", DefaultValueFactory = _ => s_defaults.Aggregation };
     public Option<double> Temperature { get; } = new("--temperature") { Description = "Sampling temperature of the RL rollouts (the loss uses the same)", DefaultValueFactory = _ => s_defaults.RolloutTemperature };
     public Option<double> MemoryReward { get; } = new("--memory-reward") { Description = "Weight of the memory-evidence reward (share of the evidence read so far that the <memory> notes hold verbatim; longcontext; 0 = off)", DefaultValueFactory = _ => s_defaults.MemoryEvidence };
+    public Option<double> ExitReward { get; } = new("--exit-reward") { Description = "Weight of the exit-timing reward (GRU-Mem's exit gate: -1 for an answer before the evidence has been read; longcontext; 0 = off)", DefaultValueFactory = _ => s_defaults.ExitTiming };
     public Option<int> VerifyEvery { get; } = new("--verify-every") { Description = "Self-verification as a second RL task every N RL steps, on the policy's own answers in the suites that end in <answer> (0 = off; the warm start then also learns to judge the experts' answers)", DefaultValueFactory = _ => s_defaults.VerifyEvery };
     public Option<double> AnswerSimilarity { get; } = new("--answer-similarity") { Description = "Weight of the near-miss partial credit (character similarity of the answer to the gold answer; 0 = off)", DefaultValueFactory = _ => s_defaults.AnswerSimilarity };
     public Option<bool> ExpertRecovery { get; } = new("--expert-recovery") { Description = "Recovery guidance: the suite's scripted expert takes over a failed RL rollout from the policy's own state (the latest turn it still succeeds from) and the recovery joins the subgroup", DefaultValueFactory = _ => s_defaults.ExpertRecovery };
@@ -66,7 +67,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, VerifyEvery, ExpertGuidance, ExpertRecovery, PositiveAdvantages, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, ExitReward, VerifyEvery, ExpertGuidance, ExpertRecovery, PositiveAdvantages, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -103,6 +104,7 @@ internal sealed class TrainOptions
         RolloutBatches = parse.GetValue(RolloutBatches),
         AnswerSimilarity = parse.GetValue(AnswerSimilarity),
         MemoryEvidence = parse.GetValue(MemoryReward),
+        ExitTiming = parse.GetValue(ExitReward),
         VerifyEvery = parse.GetValue(VerifyEvery),
         // The asynchronous trainer takes the policy's own rollouts only: with --async, guidance is off unless asked for (then refused by Validate).
         ExpertGuidance = parse.GetValue(ExpertGuidance) && !(parse.GetValue(Async) && Unset(parse, ExpertGuidance)),

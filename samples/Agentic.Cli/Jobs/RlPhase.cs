@@ -61,6 +61,9 @@ internal sealed record RlPhaseSettings
     /// <summary>Weight of the memory-evidence reward term; 0 = off.</summary>
     public double MemoryEvidence { get; init; }
 
+    /// <summary>Weight of the exit-timing (GRU-Mem exit) reward term; 0 = off.</summary>
+    public double ExitTiming { get; init; }
+
     /// <summary>Self-verification steps every this many RL steps (0 = off).</summary>
     public int VerifyEvery { get; init; }
     public bool Noise { get; init; } = true;
@@ -104,7 +107,7 @@ internal static class RlPhase
     public static async Task<RlPhaseResult> RunAsync(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
         RlPhaseSettings p, TrainingRunLog? log, IAnsiConsole console, string label, Stopwatch runClock, CancellationToken cancellationToken)
     {
-        var shapers = suites.ToDictionary(x => x.Suite, x => RewardShaping.Create(new RewardShapingOptions { Suite = x.Suite, AnswerSimilarityWeight = p.AnswerSimilarity, MemoryEvidenceWeight = p.MemoryEvidence }), StringComparer.OrdinalIgnoreCase);
+        var shapers = suites.ToDictionary(x => x.Suite, x => RewardShaping.Create(new RewardShapingOptions { Suite = x.Suite, AnswerSimilarityWeight = p.AnswerSimilarity, MemoryEvidenceWeight = p.MemoryEvidence, ExitTimingWeight = p.ExitTiming }), StringComparer.OrdinalIgnoreCase);
         GradientGate gate = p.Dgg ? new DynamicGradientGate() : new OpenGradientGate();
         using var policyTrainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId,
             new PolicyGradientOptions

@@ -61,6 +61,9 @@ internal sealed record TrainSettings
     /// <summary>Weight of the memory-evidence reward term (0 = off).</summary>
     public double MemoryEvidence { get; init; }
 
+    /// <summary>Weight of the exit-timing reward term: -1 for an answer before the evidence has been read (0 = off).</summary>
+    public double ExitTiming { get; init; }
+
     /// <summary>
     /// Self-verification as a second RL task every this many RL steps on the suites whose episodes end in an answer
     /// (0 = off); the warm start then also learns to judge answers from the experts' episodes. The buffer of the policy's
@@ -104,7 +107,7 @@ internal sealed record TrainSettings
     public RlPhaseSettings ToRlPhase(ulong? seed = null) => new()
     {
         Steps = RlSteps, Minutes = RlMinutes, GroupSize = GroupSize, TasksPerStep = TasksPerStep, LearningRate = RlLearningRate,
-        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, MaxSubgroupSuccess = MaxSubgroupSuccess, RolloutBatches = RolloutBatches, AnswerSimilarity = AnswerSimilarity, MemoryEvidence = MemoryEvidence, ExpertGuidance = ExpertGuidance, ExpertRecovery = ExpertRecovery, PositiveAdvantages = PositiveAdvantages, VerifyEvery = VerifyEvery,
+        Aggregation = Aggregation, Temperature = RolloutTemperature, TopP = RolloutTopP, Credit = Credit, Decoder = RolloutDecoder, BalanceRouters = BalanceRouters, ReplayFraction = ReplayFraction, MaxSubgroupSuccess = MaxSubgroupSuccess, RolloutBatches = RolloutBatches, AnswerSimilarity = AnswerSimilarity, MemoryEvidence = MemoryEvidence, ExitTiming = ExitTiming, ExpertGuidance = ExpertGuidance, ExpertRecovery = ExpertRecovery, PositiveAdvantages = PositiveAdvantages, VerifyEvery = VerifyEvery,
         Noise = Noise, NoisyFraction = NoisyFraction, InitialNoise = InitialNoise, MaxNoise = MaxNoise, Schedule = Schedule, SharedSeeds = SharedSeeds, Dgg = Dgg, MaxReuse = MaxReuse,
         MaxTurns = MaxTurns, MaxPositions = MaxPositions, Seed = seed ?? Seed,
         Async = Async, Workers = Workers, MaxStaleness = MaxStaleness, CheckpointEvery = CheckpointEvery,
@@ -297,6 +300,7 @@ internal static class TrainJob
         ["expert_recovery"] = s.ExpertRecovery ? "on (the scripted expert takes over one failed rollout per subgroup from the policy's own state)" : "off",
         ["answer_similarity"] = s.AnswerSimilarity == 0 ? "off" : s.AnswerSimilarity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["memory_evidence"] = s.MemoryEvidence == 0 ? "off" : s.MemoryEvidence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["exit_timing"] = s.ExitTiming == 0 ? "off" : s.ExitTiming.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["self_verification"] = s.VerifyEvery == 0 ? "off" : $"every {s.VerifyEvery} RL steps, on the policy's own answers (balanced); warm start with expert pairs",
         ["dgg"] = s.Dgg ? $"on, K = {s.MaxReuse}" : $"off, K = {s.MaxReuse}", ["seed"] = s.Seed.ToString(),
     };

@@ -14,6 +14,7 @@ namespace Agentic.Rl.Rewards;
 /// <item><term><c>noise_aware</c> (<see cref="NoiseAwareReward"/> over the outcome term)</term><description>1 ([-1, 0]: cancels the outcome credit)</description></item>
 /// <item><term><c>answer_similarity</c> (<see cref="AnswerSimilarityReward"/>)</term><description>off unless <see cref="RewardShapingOptions.AnswerSimilarityWeight"/> is set ([0, 1])</description></item>
 /// <item><term><c>memory_evidence</c> (<see cref="MemoryEvidenceReward"/>)</term><description>off unless <see cref="RewardShapingOptions.MemoryEvidenceWeight"/> is set ([0, 1])</description></item>
+/// <item><term><c>exit_timing</c> (<see cref="ExitTimingReward"/>)</term><description>off unless <see cref="RewardShapingOptions.ExitTimingWeight"/> is set ([-1, 0])</description></item>
 /// <item><term><c>length</c> (<see cref="LengthPenalty"/>)</term><description>off unless <see cref="RewardShapingOptions.LengthPenalty"/> is set; then 1</description></item>
 /// </list>
 /// The total of a clean, well-formed success is 1.1; of a success after an unretried tool failure, 0.1.
@@ -51,6 +52,7 @@ public static class RewardShaping
         if (options.NoiseAwareWeight != 0) terms.Add(new(new NoiseAwareReward(new NoiseAwareRewardOptions { Outcome = outcome }), options.NoiseAwareWeight));
         if (options.AnswerSimilarityWeight != 0) terms.Add(new(new AnswerSimilarityReward(options.AnswerSimilarity), options.AnswerSimilarityWeight));
         if (options.MemoryEvidenceWeight != 0) terms.Add(new(new MemoryEvidenceReward(options.MemoryEvidence), options.MemoryEvidenceWeight));
+        if (options.ExitTimingWeight != 0) terms.Add(new(new ExitTimingReward(options.ExitTiming), options.ExitTimingWeight));
         if (options.LengthPenalty is { } length) terms.Add(new(new LengthPenalty(length), 1));
         terms.AddRange(options.ExtraTerms);
         return new CompositeReward(terms, new CompositeRewardOptions { MinTotal = options.MinTotal, MaxTotal = options.MaxTotal });

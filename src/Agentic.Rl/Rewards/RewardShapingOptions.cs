@@ -43,6 +43,16 @@ public sealed class RewardShapingOptions
     /// </summary>
     public double MemoryEvidenceWeight { get; set; }
 
+    /// <summary>
+    /// Gets or sets the weight of <see cref="ExitTimingReward"/> (GRU-Mem's exit reward: -1 for an answer before the
+    /// evidence has been read, in [-1, 0]; 0 on episodes without the figure); keep it below <see cref="OutcomeWeight"/>.
+    /// 0 (the default) leaves the term out.
+    /// </summary>
+    public double ExitTimingWeight { get; set; }
+
+    /// <summary>Gets or sets the options of the exit-timing term; <see langword="null"/> for its defaults.</summary>
+    public ExitTimingRewardOptions? ExitTiming { get; set; }
+
     /// <summary>Gets or sets the options of the memory-evidence term; <see langword="null"/> for its defaults.</summary>
     public MemoryEvidenceRewardOptions? MemoryEvidence { get; set; }
 
