@@ -11,7 +11,7 @@ namespace Agentic.Rl.Tests.Rewards;
 public sealed class ExitTimingRewardTests
 {
     // The asked key's code is in section 2; section 1 holds another key's code.
-    private static readonly LongContextTask Task = new("lc2", "What is the special code for delta?", 2, LongContextQuestion.MultiKey,
+    private static readonly LongContextTask TwoKeys = new("lc2", "What is the special code for delta?", 2, LongContextQuestion.MultiKey,
         ["A river. The special code for amber is 227323. A mill.", "A road. The special code for delta is 558102. A song."], "558102", [1]);
 
     private static Dictionary<string, double> After(double chunks) => new() { ["success"] = 0, ["exit_after_evidence"] = chunks };
@@ -36,13 +36,13 @@ public sealed class ExitTimingRewardTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task The_longcontext_environment_reports_the_exit_that_the_term_scores()
+    public async Task The_longcontext_environment_reports_the_exit_that_the_term_scores()
     {
         var reward = new ExitTimingReward();
         async Task<double> Play(params string[] assistant)
         {
             var environment = new LongContextEnvironment();
-            var messages = (await environment.ResetAsync(Task, seed: 3)).ToList();
+            var messages = (await environment.ResetAsync(TwoKeys, seed: 3)).ToList();
             EnvironmentStep step = null!;
             foreach (var text in assistant)
             {
@@ -51,7 +51,7 @@ public sealed class ExitTimingRewardTests
                 messages.AddRange(step.Observation);
             }
             Assert.True(step.Done);
-            return reward.Score(Make(messages, reward: step.Reward, info: step.Info, task: Task));
+            return reward.Score(Make(messages, reward: step.Reward, info: step.Info, task: TwoKeys));
         }
 
         // The guess from section 1 (another key's code) against the answer after section 2, both wrong.
