@@ -32,9 +32,10 @@ public sealed class TrainCommandTests : IDisposable
     public void Train_writes_the_report_the_plot_the_metrics_and_a_loadable_checkpoint()
     {
         var output = Path.Combine(_root, "train");
-        Assert.Equal(0, Run(["train", "--out", output, .. s_tiny]));
+        Assert.Equal(0, Run(["train", "--out", output, .. s_tiny, "--suite-demos", "searchqa=10"]));
 
         var report = ReadJson(Path.Combine(output, "report.json"));
+        Assert.Contains("12 demonstrations per suite (searchqa: 10)", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
         var suite = report.GetProperty("suites").GetProperty("searchqa");
         foreach (var phase in new[] { "sft", "rl" })
         {
@@ -130,6 +131,33 @@ public sealed class TrainCommandTests : IDisposable
         Assert.False(Parse("--async").ExpertGuidance);
         Assert.Contains("synchronous", Assert.Throws<ValidationException>(() => Parse("--async", "--expert-guidance")).Message, StringComparison.Ordinal);
         Assert.Throws<ValidationException>(() => Parse("--async", "--expert-guidance", "false", "--verify-every", "2"));
+    }
+
+    [Theory]
+    [InlineData("longcontext")]
+    [InlineData("longcontext=many")]
+    [InlineData("shop=100")]
+    [InlineData("longcontext=0")]
+    [InlineData("longcontext=1200,LongContext=900")]
+    public void Suite_demonstrations_are_refused_unless_whole_positive_counts_of_suites_trained_on(string value)
+    {
+        var options = new TrainOptions();
+        var command = new Command("train");
+        options.AddTo(command);
+        Assert.Throws<ValidationException>(() => options.Settings(command.Parse(["--suite-demos", value])));
+    }
+
+    [Fact]
+    public void Suite_demonstrations_override_the_per_suite_count_for_the_suites_they_name()
+    {
+        var options = new TrainOptions();
+        var command = new Command("train");
+        options.AddTo(command);
+        var settings = options.Settings(command.Parse(["--demos", "600", "--suite-demos", "longcontext=1200, searchqa=400"]));
+        Assert.Equal(600, settings.DemonstrationsFor("tooluse"));
+        Assert.Equal(400, settings.DemonstrationsFor("searchqa"));
+        Assert.Equal(1200, settings.DemonstrationsFor("LongContext"));
+        Assert.Equal(800, options.Settings(command.Parse([])).DemonstrationsFor("longcontext"));
     }
 
     [Fact]

@@ -16,6 +16,7 @@ internal sealed class TrainOptions
     public Option<string> Suites { get; } = new("--suites") { Description = "Comma-separated suites to train on", DefaultValueFactory = _ => string.Join(",", s_defaults.Suites) };
     public Option<SuiteScale> Scale { get; } = new("--scale") { Description = "Suite size preset", DefaultValueFactory = _ => s_defaults.Scale };
     public Option<int> Demos { get; } = new("--demos") { Description = "Expert demonstrations per suite for the SFT warm start", DefaultValueFactory = _ => s_defaults.DemonstrationsPerSuite };
+    public Option<string?> SuiteDemos { get; } = new("--suite-demos") { Description = "Demonstrations of single suites instead of --demos, as suite=N pairs separated by commas (e.g. longcontext=1200)" };
     public Option<double> NoisyDemos { get; } = new("--noisy-demos") { Description = "Share of the demonstrations played under tool noise (0 = clean warm start: robustness is left to RL, as in NoisyAgent)", DefaultValueFactory = _ => s_defaults.NoisyDemonstrationFraction };
     public Option<bool> DemoUserNoise { get; } = new("--demo-user-noise") { Description = "User noise (not only tool noise) on the noisy share of the demonstrations", DefaultValueFactory = _ => s_defaults.DemonstrationUserNoise };
     public Option<int> PreviousTokens { get; } = new("--previous-tokens") { Description = "How many preceding tokens each position of the policy embeds (a token-shift prior for copying; 0 = none, 2 = the two before)", DefaultValueFactory = _ => s_defaults.PreviousTokens };
@@ -67,7 +68,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, ExitReward, VerifyEvery, ExpertGuidance, ExpertRecovery, PositiveAdvantages, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SuiteDemos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, ExitReward, VerifyEvery, ExpertGuidance, ExpertRecovery, PositiveAdvantages, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -82,6 +83,7 @@ internal sealed class TrainOptions
         Suites = [.. parse.GetValue(Suites)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
         Scale = parse.GetValue(Scale),
         DemonstrationsPerSuite = parse.GetValue(Demos),
+        SuiteDemonstrations = ParseSuiteDemonstrations(parse.GetValue(SuiteDemos)),
         NoisyDemonstrationFraction = parse.GetValue(NoisyDemos),
         DemonstrationUserNoise = parse.GetValue(DemoUserNoise),
         PreviousTokens = parse.GetValue(PreviousTokens),
@@ -131,4 +133,19 @@ internal sealed class TrainOptions
         CheckpointEvery = parse.GetValue(CheckpointEvery),
         Command = "agentic " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
     }.Validate();
+
+    /// <summary>The suite=N pairs of --suite-demos (none when the option is left out).</summary>
+    /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">A pair is not suite=N with a whole N, or names a suite twice.</exception>
+    private static Dictionary<string, int> ParseSuiteDemonstrations(string? value)
+    {
+        var demonstrations = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = pair.Split('=', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || !int.TryParse(parts[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                throw new System.ComponentModel.DataAnnotations.ValidationException($"--suite-demos takes suite=N pairs separated by commas (e.g. longcontext=1200), not '{pair}'.");
+            if (!demonstrations.TryAdd(parts[0], n)) throw new System.ComponentModel.DataAnnotations.ValidationException($"--suite-demos names '{parts[0]}' twice.");
+        }
+        return demonstrations;
+    }
 }

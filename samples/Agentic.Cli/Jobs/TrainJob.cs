@@ -19,6 +19,12 @@ internal sealed record TrainSettings
     public IReadOnlyList<string> Suites { get; init; } = ["tooluse", "searchqa", "longcontext"];
     public SuiteScale Scale { get; init; } = SuiteScale.Small;
     public int DemonstrationsPerSuite { get; init; } = 800;
+
+    /// <summary>Demonstrations of the suites that take another number than <see cref="DemonstrationsPerSuite"/> (by suite name).</summary>
+    public IReadOnlyDictionary<string, int> SuiteDemonstrations { get; init; } = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The demonstrations the warm start collects for <paramref name="suite"/>.</summary>
+    public int DemonstrationsFor(string suite) => SuiteDemonstrations.TryGetValue(suite, out var n) ? n : DemonstrationsPerSuite;
     public double NoisyDemonstrationFraction { get; init; } = 0.3;
     public NoiseLevel DemonstrationNoise { get; init; } = NoiseLevel.Medium;
     public bool DemonstrationUserNoise { get; init; }
@@ -101,6 +107,12 @@ internal sealed record TrainSettings
         if (Async && (ExpertGuidance || ExpertRecovery))
             throw new ValidationException("The scripted experts' guidance and recovery run with synchronous rollouts only: leave out --async, or --expert-guidance and --expert-recovery.");
         if (Async && VerifyEvery > 0) throw new ValidationException("Self-verification (--verify-every) runs with synchronous rollouts only; leave out --async.");
+        foreach (var (suite, n) in SuiteDemonstrations)
+        {
+            if (!Suites.Contains(suite, StringComparer.OrdinalIgnoreCase))
+                throw new ValidationException($"--suite-demos names '{suite}', which is not among the suites trained on ({string.Join(", ", Suites)}).");
+            if (n < 1) throw new ValidationException($"--suite-demos gives {suite} {n} demonstrations; it needs at least 1.");
+        }
         return this;
     }
 
@@ -291,7 +303,7 @@ internal static class TrainJob
         ["dynamic_sampling"] = s.RolloutBatches <= 1 ? "drop groups without signal" : $"drop groups without signal, refill up to {s.RolloutBatches} rollout batches per step",
         ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" + (s.SharedSeeds ? ", one noise seed per group" : ", a noise seed per rollout") : "off",
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
-        ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokens switch { 0 => "", 1 => ", previous-token embedding", int n => FormattableString.Invariant($", embeddings of the {n} previous tokens") }),
+        ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite{string.Concat(s.SuiteDemonstrations.Select(d => $" ({d.Key}: {d.Value})"))}, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokens switch { 0 => "", 1 => ", previous-token embedding", int n => FormattableString.Invariant($", embeddings of the {n} previous tokens") }),
         ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, top-p {s.RolloutTopP}, learning rate {s.RlLearningRate}, {(s.Credit == CreditAssignment.PrefixTree ? "prefix-tree" : "episode")} credit, router bias {(s.BalanceRouters ? "balanced" : "frozen")}, rollouts decoded by {(s.RolloutDecoder == RolloutDecoder.OnnxRuntime ? "ONNX Runtime" : "TorchSharp")}"),
         ["advantages"] = "group-normalised per clean/noisy subgroup" + (s.PositiveAdvantages ? ", positive only (self-imitation)" : ""),
         ["max_subgroup_success"] = s.MaxSubgroupSuccess >= 1 ? "off" : FormattableString.Invariant($"subgroups with more than {s.MaxSubgroupSuccess * 100:0.#}% successes carry no loss"),

@@ -47,7 +47,7 @@ internal static class WarmStart
         var runs = new List<Trajectory>();
         foreach (var (suite, i) in suites.Select((x, i) => (x, i)))
         {
-            runs.AddRange(await Demonstrations.CollectAsync(suite, s.DemonstrationsPerSuite, s.NoisyDemonstrationFraction, s.DemonstrationNoise, s.Seed + (ulong)i * 101, cancellationToken, s.DemonstrationUserNoise));
+            runs.AddRange(await Demonstrations.CollectAsync(suite, s.DemonstrationsFor(suite.Suite), s.NoisyDemonstrationFraction, s.DemonstrationNoise, s.Seed + (ulong)i * 101, cancellationToken, s.DemonstrationUserNoise));
         }
         // With self-verification, a share of the answered episodes also teaches the verdict: the expert's answer ("yes")
         // or, in turn, a wrong one of the same shape ("no"), so the RL phase's verdicts are parseable from the start.

@@ -15,8 +15,8 @@ public sealed class LongContextSuiteOptions
     /// <summary>Approximate characters per chunk.</summary>
     [Range(64, 1_000_000)] public int ChunkCharacters { get; set; } = 600;
 
-    /// <summary>Distractor needles (other keys) in multi-key questions.</summary>
-    [Range(0, 100)] public int DistractorNeedles { get; set; } = 3;
+    /// <summary>Distractor needles (other keys) in multi-key questions: at most 11, the suite has twelve keys.</summary>
+    [Range(0, 11)] public int DistractorNeedles { get; set; } = 3;
 
     /// <summary>Assignments in the variable-tracking chain (hops).</summary>
     [Range(2, 20)] public int TrackingHops { get; set; } = 3;

@@ -55,6 +55,16 @@ public class LongContextSuiteTests
     }
 
     [Fact]
+    public void More_distractors_than_the_suite_has_other_keys_are_refused()
+    {
+        Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => new LongContextSuite(new LongContextSuiteOptions { DistractorNeedles = 12 }));
+        // Eleven distractors use every other key.
+        var task = new LongContextSuite(new LongContextSuiteOptions { Chunks = 2, DistractorNeedles = 11 }).SampleTraining(new DeterministicRandom(8), 30)
+            .Cast<LongContextTask>().First(t => t.Question == LongContextQuestion.MultiKey);
+        Assert.Equal(12, task.Chunks.Sum(c => c.Split("The special code for ").Length - 1));
+    }
+
+    [Fact]
     public async Task Reading_every_section_then_answering_wrong_fails()
     {
         var suite = new LongContextSuite(new LongContextSuiteOptions { Chunks = 3 });
