@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Agentic.Cli.Jobs;
 using Agentic.Rl.Losses;
 using Agentic.Rl.Rollouts;
@@ -76,7 +78,7 @@ internal sealed class TrainOptions
     public static bool Unset(ParseResult parse, Option option) => parse.GetResult(option) is null or { Implicit: true };
 
     /// <summary>The settings the parsed options give; <paramref name="defaultOutput"/> replaces the default output folder.</summary>
-    /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options combine what the RL loops do not run.</exception>
+    /// <exception cref="ValidationException">The options combine what the RL loops do not run.</exception>
     public TrainSettings Settings(ParseResult parse, string? defaultOutput = null) => new TrainSettings
     {
         OutputDirectory = defaultOutput is not null && Unset(parse, Output) ? defaultOutput : parse.GetValue(Output)!,
@@ -135,16 +137,16 @@ internal sealed class TrainOptions
     }.Validate();
 
     /// <summary>The suite=N pairs of --suite-demos (none when the option is left out).</summary>
-    /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">A pair is not suite=N with a whole N, or names a suite twice.</exception>
+    /// <exception cref="ValidationException">A pair is not suite=N with a whole N, or names a suite twice.</exception>
     private static Dictionary<string, int> ParseSuiteDemonstrations(string? value)
     {
         var demonstrations = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         foreach (var pair in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = pair.Split('=', StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || parts[0].Length == 0 || !int.TryParse(parts[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n))
-                throw new System.ComponentModel.DataAnnotations.ValidationException($"--suite-demos takes suite=N pairs separated by commas (e.g. longcontext=1200), not '{pair}'.");
-            if (!demonstrations.TryAdd(parts[0], n)) throw new System.ComponentModel.DataAnnotations.ValidationException($"--suite-demos names '{parts[0]}' twice.");
+            if (parts.Length != 2 || parts[0].Length == 0 || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+                throw new ValidationException($"--suite-demos takes suite=N pairs separated by commas (e.g. longcontext=1200), not '{pair}'.");
+            if (!demonstrations.TryAdd(parts[0], n)) throw new ValidationException($"--suite-demos names '{parts[0]}' twice.");
         }
         return demonstrations;
     }
