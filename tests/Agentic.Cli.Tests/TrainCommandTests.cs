@@ -50,7 +50,7 @@ public sealed class TrainCommandTests : IDisposable
             Assert.InRange(delta, ci[0] - 1e-9, ci[1] + 1e-9);
         }
         Assert.Contains("30% under Medium tool noise", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
-        Assert.Contains("embeddings of the 2 previous tokens", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
+        Assert.Contains("embeddings of the 3 previous tokens", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
         Assert.Contains("decoded by ONNX Runtime", report.GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
         // The main job's RL groups hold the scripted expert's episodes (LUFFY guidance) unless turned off.
         Assert.StartsWith("on", report.GetProperty("config").GetProperty("expert_guidance").GetString(), StringComparison.Ordinal);
@@ -60,8 +60,8 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(2, metrics.Count(l => l.Contains("\"phase\":\"rl\"", StringComparison.Ordinal)));
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(output, "tensorboard")));
 
-        // The policy embeds the two tokens before each position (the main job's default).
-        Assert.Contains("\"previous_token_window\": 2", File.ReadAllText(Directory.GetFiles(Path.Combine(output, "checkpoint"), "config.json", SearchOption.AllDirectories)[0]), StringComparison.Ordinal);
+        // The policy embeds the three tokens before each position (the main job's default).
+        Assert.Contains("\"previous_token_window\": 3", File.ReadAllText(Directory.GetFiles(Path.Combine(output, "checkpoint"), "config.json", SearchOption.AllDirectories)[0]), StringComparison.Ordinal);
 
         // The RL checkpoint is a policy the other commands load.
         var evalJson = Path.Combine(_root, "eval.json");

@@ -21,7 +21,7 @@ internal sealed class TrainOptions
     public Option<string?> SuiteDemos { get; } = new("--suite-demos") { Description = "Demonstrations of single suites instead of --demos, as suite=N pairs separated by commas (e.g. longcontext=1200)" };
     public Option<double> NoisyDemos { get; } = new("--noisy-demos") { Description = "Share of the demonstrations played under tool noise (0 = clean warm start: robustness is left to RL, as in NoisyAgent)", DefaultValueFactory = _ => s_defaults.NoisyDemonstrationFraction };
     public Option<bool> DemoUserNoise { get; } = new("--demo-user-noise") { Description = "User noise (not only tool noise) on the noisy share of the demonstrations", DefaultValueFactory = _ => s_defaults.DemonstrationUserNoise };
-    public Option<int> PreviousTokens { get; } = new("--previous-tokens") { Description = "How many preceding tokens each position of the policy embeds (a token-shift prior for copying; 0 = none, 2 = the two before)", DefaultValueFactory = _ => s_defaults.PreviousTokens };
+    public Option<int> PreviousTokens { get; } = new("--previous-tokens") { Description = "How many preceding tokens each position of the policy embeds (a token-shift prior for copying; 0 = none, 3 = the three before)", DefaultValueFactory = _ => s_defaults.PreviousTokens };
     public Option<int> SftSteps { get; } = new("--sft-steps") { Description = "SFT optimizer steps", DefaultValueFactory = _ => s_defaults.SftSteps };
     public Option<int> SftBatch { get; } = new("--sft-batch") { Description = "SFT sequences per step", DefaultValueFactory = _ => s_defaults.SftBatchSize };
     public Option<double> SftLr { get; } = new("--sft-lr") { Description = "SFT peak learning rate", DefaultValueFactory = _ => s_defaults.SftLearningRate };

@@ -28,7 +28,7 @@ internal sealed record TrainSettings
     public double NoisyDemonstrationFraction { get; init; } = 0.3;
     public NoiseLevel DemonstrationNoise { get; init; } = NoiseLevel.Medium;
     public bool DemonstrationUserNoise { get; init; }
-    public int PreviousTokens { get; init; } = 2;
+    public int PreviousTokens { get; init; } = 3;
     public int SftSteps { get; init; } = 2000;
     public int SftBatchSize { get; init; } = 16;
     public double SftLearningRate { get; init; } = 3e-3;
@@ -173,6 +173,7 @@ internal static class TrainJob
         Dictionary<string, double[]> before;
         // Per-task outcomes (clean, noisy) of the warm start, for the paired intervals of the differences.
         Dictionary<string, bool[][]> beforeTasks = [];
+        Dictionary<string, CleanNoisy> sftEvaluations = [];
         if (resumeFrom is not null)
         {
             before = JsonSerializer.Deserialize<Dictionary<string, double[]>>(File.ReadAllText(sftEvalPath))!;
@@ -185,6 +186,7 @@ internal static class TrainJob
             {
                 console.MarkupLine($"evaluating the SFT policy on {suite.Suite} ({s.EvalEpisodes} held-out tasks, clean and {s.EvalNoise} noise)...");
                 var r = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken, s.EvalEngine);
+                sftEvaluations[suite.Suite] = r;
                 before[suite.Suite] = [r.Clean.Success, r.Noisy.Success];
                 beforeTasks[suite.Suite] = [r.CleanOutcomes, r.NoisyOutcomes];
             }
@@ -209,8 +211,12 @@ internal static class TrainJob
         var inapplicable = new List<string>();
         foreach (var suite in suites)
         {
-            console.MarkupLine($"evaluating the RL policy on {suite.Suite}...");
-            var after = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken, s.EvalEngine);
+            // Without an update the weights are the SFT policy's, and greedy evaluation on the same tasks and seeds gives its outcomes again.
+            if (phase.UpdatesApplied > 0 || !sftEvaluations.TryGetValue(suite.Suite, out var after))
+            {
+                console.MarkupLine($"evaluating the RL policy on {suite.Suite}...");
+                after = await SuiteEvaluation.EvaluateAsync(suite, model, tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, s.Seed, cancellationToken, s.EvalEngine);
+            }
             if (after.NoiseInapplicable) inapplicable.Add(suite.Suite);
             var b = before[suite.Suite];
             var result = new SuiteResult(suite.Suite, b[0], b[1], after.Clean.Success, after.Noisy.Success, s.EvalEpisodes).WithWilsonIntervals();

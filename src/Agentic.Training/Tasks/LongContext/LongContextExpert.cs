@@ -7,7 +7,8 @@ namespace Agentic.Training.Tasks.LongContext;
 /// <summary>
 /// A scripted expert for the <c>longcontext</c> suite, as an <see cref="IChatClient"/>: after each section it keeps
 /// the needles and assignments it has seen in a <c>&lt;memory&gt;</c> block, and answers as soon as its memory
-/// resolves the question (an early exit once the evidence is complete), or after the last section.
+/// resolves the question (an early exit once the evidence is complete), or after the last section. Before an answer
+/// about a key it states the asked fact on a line of its own ("The special code for K is V"), then answers V.
 /// </summary>
 /// <remarks>
 /// It reads through user noise: a self-correction counts as the corrected value; typos in the prose do not hide a fact
@@ -41,13 +42,20 @@ public sealed partial class LongContextExpert : ScriptedChatClient
             .ToList();
 
         var assignments = facts.Where(f => !f.Code).GroupBy(f => f.Name).ToDictionary(g => g.Key, g => g.First().Value);
-        var answer = variable is not null || assignments.ContainsKey(AskedVariableName) ? Track(variable ?? AskedVariableName, assignments)
-            : facts.FirstOrDefault(f => f.Code && (f.Name == key || f.Name == AskedKey)) is { Name: not null } needle ? needle.Value
-            : null;
+        string? answer = null, lead = null;
+        if (variable is not null || assignments.ContainsKey(AskedVariableName)) answer = Track(variable ?? AskedVariableName, assignments);
+        else if (facts.FirstOrDefault(f => f.Code && (f.Name == key || f.Name == AskedKey)) is { Name: not null } needle)
+        {
+            answer = needle.Value;
+            // Before the answer it states the fact it looks up, as the memory words it ("The special code for K is V"):
+            // the code then follows the same tokens as in the memory, so writing it is copying what followed them
+            // there, and the answer copies the code just written.
+            if (needle.Name != AskedKey) lead = $"The special code for {needle.Name} is {needle.Value}\n";
+        }
         var memory = $"<memory>{string.Join("; ", facts.Select(f => f.Code ? $"The special code for {f.Name} is {f.Value}" : $"{f.Name} = {f.Value}"))}</memory>";
         bool named = variable is not null || key is not null;
         bool asked = messages.Any(m => m.Role == ChatRole.Assistant && (m.Text?.Contains(WhichOne, StringComparison.Ordinal) ?? false));
-        var reply = answer is not null ? $"{memory}\n<answer>{answer}</answer>"
+        var reply = answer is not null ? $"{memory}\n{lead}<answer>{answer}</answer>"
             : !last ? memory
             : !named && !asked ? $"{memory}\n{WhichOne}"
             : $"{memory}\n<answer>unknown</answer>";

@@ -21,8 +21,22 @@ public sealed class LongContextSuiteOptions
     /// <summary>Assignments in the variable-tracking chain (hops).</summary>
     [Range(2, 20)] public int TrackingHops { get; set; } = 3;
 
+    /// <summary>
+    /// The question kinds tasks are drawn from, uniformly (all three by default). A training-only variant with
+    /// <see cref="LongContextQuestion.MultiKey"/> alone drills the lookup of a value by its key.
+    /// </summary>
+    public IReadOnlyList<LongContextQuestion> Questions { get; set; } = [LongContextQuestion.SingleNeedle, LongContextQuestion.MultiKey, LongContextQuestion.VariableTracking];
+
     /// <summary>Throws <see cref="ValidationException"/> when an option is out of range.</summary>
-    public void Validate() => Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
+    public void Validate()
+    {
+        Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
+        if (Questions is null || Questions.Count == 0) throw new ValidationException("The longcontext suite needs at least one question kind.");
+        foreach (var question in Questions)
+        {
+            if (!Enum.IsDefined(question)) throw new ValidationException($"Unknown longcontext question kind {(int)question}.");
+        }
+    }
 }
 
 /// <summary>
@@ -73,7 +87,7 @@ public sealed class LongContextSuite : ITaskSuite
     public LongContextTask Create(ulong seed)
     {
         var random = new DeterministicRandom(seed);
-        var kind = (LongContextQuestion)random.Next(3);
+        var kind = _options.Questions[random.Next(_options.Questions.Count)];
         var chunks = Enumerable.Range(0, _options.Chunks).Select(_ => Filler(random)).ToList();
         var evidence = new List<int>();
         var facts = new List<string>();

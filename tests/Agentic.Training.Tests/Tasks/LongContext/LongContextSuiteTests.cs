@@ -19,6 +19,13 @@ public class LongContextSuiteTests
         {
             Assert.True(t.Success, t.Task.Instruction);
             Assert.Equal(0, t.Info["exit_after_evidence"]);
+            // An answer about a key states the asked fact on the line before it, worded as in the memory.
+            var task = (LongContextTask)t.Task;
+            var last = t.Messages.Last(m => m.Role == ChatRole.Assistant).Text!;
+            if (task.Question != LongContextQuestion.VariableTracking)
+                Assert.EndsWith($"\n{task.EvidenceFacts[0]}\n<answer>{task.Answer}</answer>", last, StringComparison.Ordinal);
+            else
+                Assert.DoesNotContain("The special code", last, StringComparison.Ordinal);
         });
         Assert.Equal(3, tasks.Select(t => t.Question).Distinct().Count());
     }
@@ -62,6 +69,29 @@ public class LongContextSuiteTests
         var task = new LongContextSuite(new LongContextSuiteOptions { Chunks = 2, DistractorNeedles = 11 }).SampleTraining(new DeterministicRandom(8), 30)
             .Cast<LongContextTask>().First(t => t.Question == LongContextQuestion.MultiKey);
         Assert.Equal(12, task.Chunks.Sum(c => c.Split("The special code for ").Length - 1));
+    }
+
+    [Fact]
+    public void Questions_limit_the_kinds_drawn_and_the_default_draws_all_three_as_before()
+    {
+        var multiKey = new LongContextSuite(new LongContextSuiteOptions { Questions = [LongContextQuestion.MultiKey] });
+        Assert.All(multiKey.SampleTraining(new DeterministicRandom(3), 40).Cast<LongContextTask>(), t => Assert.Equal(LongContextQuestion.MultiKey, t.Question));
+
+        // Listing the three kinds in order draws the same tasks as the default, so held-out sets stay as they were.
+        var all = new LongContextSuite(new LongContextSuiteOptions
+        {
+            Questions = [LongContextQuestion.SingleNeedle, LongContextQuestion.MultiKey, LongContextQuestion.VariableTracking],
+        }).HeldOut(30).Cast<LongContextTask>().ToArray();
+        var byDefault = new LongContextSuite().HeldOut(30).Cast<LongContextTask>().ToArray();
+        Assert.Equal(byDefault.Select(t => (t.Question, t.Answer)), all.Select(t => (t.Question, t.Answer)));
+        Assert.Equal(3, byDefault.Select(t => t.Question).Distinct().Count());
+    }
+
+    [Fact]
+    public void No_question_kinds_or_an_unknown_kind_is_refused()
+    {
+        Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => new LongContextSuite(new LongContextSuiteOptions { Questions = [] }));
+        Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => new LongContextSuite(new LongContextSuiteOptions { Questions = [(LongContextQuestion)7] }));
     }
 
     [Fact]
