@@ -22,8 +22,8 @@ public sealed class LongContextSuiteOptions
     [Range(2, 20)] public int TrackingHops { get; set; } = 3;
 
     /// <summary>
-    /// The question kinds tasks are drawn from, uniformly (all three by default). A training-only variant with
-    /// <see cref="LongContextQuestion.MultiKey"/> alone drills the lookup of a value by its key.
+    /// The question kinds tasks are drawn from, uniformly (all three by default, drawn as before the option existed).
+    /// With <see cref="LongContextQuestion.MultiKey"/> alone, every task asks for one key's value among others'.
     /// </summary>
     public IReadOnlyList<LongContextQuestion> Questions { get; set; } = [LongContextQuestion.SingleNeedle, LongContextQuestion.MultiKey, LongContextQuestion.VariableTracking];
 
