@@ -50,9 +50,9 @@ public sealed partial class LongContextExpert : ScriptedChatClient
             // Before the answer it states the fact it looks up, as the memory words it ("The special code for K is V"):
             // the code then follows the same tokens as in the memory, so writing it is copying what followed them
             // there, and the answer copies the code just written.
-            if (needle.Name != AskedKey) lead = $"The special code for {needle.Name} is {needle.Value}\n";
+            if (needle.Name != AskedKey) lead = Needle(needle.Name, needle.Value) + "\n";
         }
-        var memory = $"<memory>{string.Join("; ", facts.Select(f => f.Code ? $"The special code for {f.Name} is {f.Value}" : $"{f.Name} = {f.Value}"))}</memory>";
+        var memory = $"<memory>{string.Join("; ", facts.Select(f => f.Code ? Needle(f.Name, f.Value) : $"{f.Name} = {f.Value}"))}</memory>";
         bool named = variable is not null || key is not null;
         bool asked = messages.Any(m => m.Role == ChatRole.Assistant && (m.Text?.Contains(WhichOne, StringComparison.Ordinal) ?? false));
         var reply = answer is not null ? $"{memory}\n{lead}<answer>{answer}</answer>"
@@ -64,6 +64,9 @@ public sealed partial class LongContextExpert : ScriptedChatClient
 
     /// <summary>How the memory names the asked key or variable while the user has not named it.</summary>
     private const string AskedKey = "the asked key", AskedVariableName = "the asked variable";
+
+    /// <summary>A needle as the memory and the stated fact word it.</summary>
+    private static string Needle(string key, string value) => $"The special code for {key} is {value}";
 
     private static string? Track(string name, Dictionary<string, string> assignments)
     {
