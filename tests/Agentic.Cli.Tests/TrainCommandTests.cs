@@ -3,6 +3,9 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Agentic.Cli.Commands;
 using Agentic.Cli.Jobs;
+using Agentic.Core.Randomness;
+using Agentic.Training.Tasks;
+using Agentic.Training.Tasks.LongContext;
 
 namespace Agentic.Cli.Tests;
 
@@ -52,6 +55,8 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("30% under Medium tool noise", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
         Assert.Contains("embeddings of the 3 previous tokens", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
         Assert.Contains("decoded by ONNX Runtime", report.GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("SingleNeedle,MultiKey,VariableTracking", report.GetProperty("config").GetProperty("rl_longcontext_questions").GetString());
+        Assert.Equal("off", report.GetProperty("config").GetProperty("stated_key").GetString());
         // The main job's RL groups hold the scripted expert's episodes (LUFFY guidance) unless turned off.
         Assert.StartsWith("on", report.GetProperty("config").GetProperty("expert_guidance").GetString(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(output, "report.md")));
@@ -145,6 +150,42 @@ public sealed class TrainCommandTests : IDisposable
         var command = new Command("train");
         options.AddTo(command);
         Assert.Throws<ValidationException>(() => options.Settings(command.Parse(["--suite-demos", value])));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("MultiKey,Chess")]
+    [InlineData("1")]
+    public void Rl_longcontext_questions_are_refused_unless_known_kinds(string value)
+    {
+        var options = new TrainOptions();
+        var command = new Command("train");
+        options.AddTo(command);
+        Assert.Throws<ValidationException>(() => options.Settings(command.Parse(["--rl-longcontext", value])));
+    }
+
+    [Fact]
+    public void The_rl_phase_draws_longcontext_tasks_from_the_chosen_questions_and_leaves_the_other_suites_alone()
+    {
+        var options = new TrainOptions();
+        var command = new Command("train");
+        options.AddTo(command);
+        var suites = new[] { TaskSuites.Create("tooluse", SuiteScale.Small), TaskSuites.Create("longcontext", SuiteScale.Small) };
+
+        // By default the RL phase draws the same tasks as the suite itself.
+        var rl = options.Settings(command.Parse([])).RlSuites(suites);
+        Assert.Same(suites[0], rl[0]);
+        Assert.Equal(suites[1].SampleTraining(new DeterministicRandom(1), 30).Select(t => t.Instruction), rl[1].SampleTraining(new DeterministicRandom(1), 30).Select(t => t.Instruction));
+
+        var multiKey = options.Settings(command.Parse(["--rl-longcontext", "MultiKey"])).RlSuites(suites);
+        Assert.All(multiKey[1].SampleTraining(new DeterministicRandom(1), 30).Cast<LongContextTask>(), t => Assert.Equal(LongContextQuestion.MultiKey, t.Question));
+        // The evaluation keeps the whole suite, and the RL tasks keep its scale (two sections).
+        Assert.Equal(3, suites[1].HeldOut(60).Cast<LongContextTask>().Select(t => t.Question).Distinct().Count());
+        Assert.All(multiKey[1].SampleTraining(new DeterministicRandom(2), 10).Cast<LongContextTask>(), t => Assert.Equal(2, t.Chunks.Count));
+
+        var chosen = options.Settings(command.Parse(["--rl-longcontext", "variabletracking, SingleNeedle"])).RlSuites(suites);
+        Assert.Equal(new[] { LongContextQuestion.SingleNeedle, LongContextQuestion.VariableTracking },
+            chosen[1].SampleTraining(new DeterministicRandom(3), 40).Cast<LongContextTask>().Select(t => t.Question).Distinct().Order().ToArray());
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Agentic.Rl.Losses;
 using Agentic.Rl.Rollouts;
 using Agentic.Training.Noise;
 using Agentic.Training.Tasks;
+using Agentic.Training.Tasks.LongContext;
 
 namespace Agentic.Cli.Commands;
 
@@ -28,6 +29,7 @@ internal sealed class TrainOptions
     public Option<double> SftMinutes { get; } = new("--sft-minutes") { Description = "Wall-clock cap of the SFT phase", DefaultValueFactory = _ => s_defaults.SftMinutes };
     public Option<int> RlSteps { get; } = new("--rl-steps") { Description = "RL steps (rollout batches) per run", DefaultValueFactory = _ => s_defaults.RlSteps };
     public Option<double> RlMinutes { get; } = new("--rl-minutes") { Description = "Wall-clock cap of each RL run", DefaultValueFactory = _ => s_defaults.RlMinutes };
+    public Option<string> RlLongContext { get; } = new("--rl-longcontext") { Description = "Comma-separated question kinds the RL phase draws longcontext tasks from: SingleNeedle, MultiKey, VariableTracking (default all three; the warm start and the evaluation always keep all three)", DefaultValueFactory = _ => string.Join(",", s_defaults.RlLongContextQuestions) };
     public Option<int> GroupSize { get; } = new("--group-size") { Description = "Rollouts per task (GRPO group)", DefaultValueFactory = _ => s_defaults.GroupSize };
     public Option<int> TasksPerStep { get; } = new("--tasks-per-step") { Description = "Tasks (groups) per RL step", DefaultValueFactory = _ => s_defaults.TasksPerStep };
     public Option<double> LearningRate { get; } = new("--lr") { Description = "RL learning rate", DefaultValueFactory = _ => s_defaults.RlLearningRate };
@@ -35,6 +37,7 @@ internal sealed class TrainOptions
     public Option<double> Temperature { get; } = new("--temperature") { Description = "Sampling temperature of the RL rollouts (the loss uses the same)", DefaultValueFactory = _ => s_defaults.RolloutTemperature };
     public Option<double> MemoryReward { get; } = new("--memory-reward") { Description = "Weight of the memory-evidence reward (share of the evidence read so far that the <memory> notes hold verbatim; longcontext; 0 = off)", DefaultValueFactory = _ => s_defaults.MemoryEvidence };
     public Option<double> ExitReward { get; } = new("--exit-reward") { Description = "Weight of the exit-timing reward (GRU-Mem's exit gate: -1 for an answer before the evidence has been read; longcontext; 0 = off)", DefaultValueFactory = _ => s_defaults.ExitTiming };
+    public Option<double> KeyReward { get; } = new("--key-reward") { Description = "Weight of the stated-key reward (1 when the answering message names the asked key before the answer, as the expert's stated fact does; longcontext; 0 = off)", DefaultValueFactory = _ => s_defaults.StatedKey };
     public Option<int> VerifyEvery { get; } = new("--verify-every") { Description = "Self-verification as a second RL task every N RL steps, on the policy's own answers in the suites that end in <answer> (0 = off; the warm start then also learns to judge the experts' answers)", DefaultValueFactory = _ => s_defaults.VerifyEvery };
     public Option<double> AnswerSimilarity { get; } = new("--answer-similarity") { Description = "Weight of the near-miss partial credit (character similarity of the answer to the gold answer; 0 = off)", DefaultValueFactory = _ => s_defaults.AnswerSimilarity };
     public Option<bool> ExpertRecovery { get; } = new("--expert-recovery") { Description = "Recovery guidance: the suite's scripted expert takes over a failed RL rollout from the policy's own state (the latest turn it still succeeds from) and the recovery joins the subgroup", DefaultValueFactory = _ => s_defaults.ExpertRecovery };
@@ -70,7 +73,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SuiteDemos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, ExitReward, VerifyEvery, ExpertGuidance, ExpertRecovery, PositiveAdvantages, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SuiteDemos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, RlLongContext, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, ExitReward, KeyReward, VerifyEvery, ExpertGuidance, ExpertRecovery, PositiveAdvantages, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -95,6 +98,7 @@ internal sealed class TrainOptions
         SftMinutes = parse.GetValue(SftMinutes),
         RlSteps = parse.GetValue(RlSteps),
         RlMinutes = parse.GetValue(RlMinutes),
+        RlLongContextQuestions = ParseQuestions(parse.GetValue(RlLongContext)),
         GroupSize = parse.GetValue(GroupSize),
         TasksPerStep = parse.GetValue(TasksPerStep),
         RlLearningRate = parse.GetValue(LearningRate),
@@ -109,6 +113,7 @@ internal sealed class TrainOptions
         AnswerSimilarity = parse.GetValue(AnswerSimilarity),
         MemoryEvidence = parse.GetValue(MemoryReward),
         ExitTiming = parse.GetValue(ExitReward),
+        StatedKey = parse.GetValue(KeyReward),
         VerifyEvery = parse.GetValue(VerifyEvery),
         // The asynchronous trainer takes the policy's own rollouts only: with --async, guidance is off unless asked for (then refused by Validate).
         ExpertGuidance = parse.GetValue(ExpertGuidance) && !(parse.GetValue(Async) && Unset(parse, ExpertGuidance)),
@@ -138,6 +143,15 @@ internal sealed class TrainOptions
 
     /// <summary>The suite=N pairs of --suite-demos (none when the option is left out).</summary>
     /// <exception cref="ValidationException">A pair is not suite=N with a whole N, or names a suite twice.</exception>
+    private static LongContextQuestion[] ParseQuestions(string? value)
+    {
+        var kinds = (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var questions = kinds.Select(k => Enum.TryParse<LongContextQuestion>(k, ignoreCase: true, out var q) && Enum.IsDefined(q) && !char.IsDigit(k[0])
+            ? q
+            : throw new ValidationException($"--rl-longcontext takes question kinds ({string.Join(", ", Enum.GetNames<LongContextQuestion>())}) separated by commas, not '{k}'.")).Distinct().Order().ToArray();
+        return questions.Length > 0 ? questions : throw new ValidationException("--rl-longcontext needs at least one question kind.");
+    }
+
     private static Dictionary<string, int> ParseSuiteDemonstrations(string? value)
     {
         var demonstrations = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);

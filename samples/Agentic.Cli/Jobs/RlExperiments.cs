@@ -39,7 +39,7 @@ internal static class RlExperiments
                 var loaded = PolicyCheckpoint.Load(start);
                 using var model = loaded.Model;
                 var template = WarmStart.Template(loaded.Tokenizer);
-                await RlPhase.RunAsync(model, loaded.Tokenizer, template, suites, Phase(s, seed) with { Noise = noise }, null, console, $"{arm} seed {seed}", clock, cancellationToken);
+                await RlPhase.RunAsync(model, loaded.Tokenizer, template, s.RlSuites(suites), Phase(s, seed) with { Noise = noise }, null, console, $"{arm} seed {seed}", clock, cancellationToken);
                 foreach (var suite in suites)
                 {
                     var r = await SuiteEvaluation.EvaluateAsync(suite, model, loaded.Tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, seed, cancellationToken, s.EvalEngine);
@@ -63,7 +63,7 @@ internal static class RlExperiments
             using var model = loaded.Model;
             var armClock = Stopwatch.StartNew();
             // Every arm sees the same rollout seeds; only the number of updates per batch and the gate differ.
-            var result = await RlPhase.RunAsync(model, loaded.Tokenizer, WarmStart.Template(loaded.Tokenizer), suites,
+            var result = await RlPhase.RunAsync(model, loaded.Tokenizer, WarmStart.Template(loaded.Tokenizer), s.RlSuites(suites),
                 Phase(s, s.Seed) with { MaxReuse = k, Dgg = dgg, Noise = false }, null, console, arm, armClock, cancellationToken);
             runs.Add((arm, k, dgg, result));
         }

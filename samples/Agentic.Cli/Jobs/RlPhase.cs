@@ -61,6 +61,9 @@ internal sealed record RlPhaseSettings
     /// <summary>Weight of the memory-evidence reward term; 0 = off.</summary>
     public double MemoryEvidence { get; init; }
 
+    /// <summary>Weight of the stated-key reward term; 0 = off.</summary>
+    public double StatedKey { get; init; }
+
     /// <summary>Weight of the exit-timing (GRU-Mem exit) reward term; 0 = off.</summary>
     public double ExitTiming { get; init; }
 
@@ -107,7 +110,7 @@ internal static class RlPhase
     public static async Task<RlPhaseResult> RunAsync(MoeCausalLM model, ByteLevelTokenizer tokenizer, ChatTemplate template, IReadOnlyList<ITaskSuite> suites,
         RlPhaseSettings p, TrainingRunLog? log, IAnsiConsole console, string label, Stopwatch runClock, CancellationToken cancellationToken)
     {
-        var shapers = suites.ToDictionary(x => x.Suite, x => RewardShaping.Create(new RewardShapingOptions { Suite = x.Suite, AnswerSimilarityWeight = p.AnswerSimilarity, MemoryEvidenceWeight = p.MemoryEvidence, ExitTimingWeight = p.ExitTiming }), StringComparer.OrdinalIgnoreCase);
+        var shapers = suites.ToDictionary(x => x.Suite, x => RewardShaping.Create(new RewardShapingOptions { Suite = x.Suite, AnswerSimilarityWeight = p.AnswerSimilarity, MemoryEvidenceWeight = p.MemoryEvidence, ExitTimingWeight = p.ExitTiming, StatedKeyWeight = p.StatedKey }), StringComparer.OrdinalIgnoreCase);
         GradientGate gate = p.Dgg ? new DynamicGradientGate() : new OpenGradientGate();
         using var policyTrainer = new PolicyGradientTrainer(model, tokenizer.EndOfTextId,
             new PolicyGradientOptions

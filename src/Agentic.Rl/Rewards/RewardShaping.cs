@@ -15,6 +15,7 @@ namespace Agentic.Rl.Rewards;
 /// <item><term><c>answer_similarity</c> (<see cref="AnswerSimilarityReward"/>)</term><description>off unless <see cref="RewardShapingOptions.AnswerSimilarityWeight"/> is set ([0, 1])</description></item>
 /// <item><term><c>memory_evidence</c> (<see cref="MemoryEvidenceReward"/>)</term><description>off unless <see cref="RewardShapingOptions.MemoryEvidenceWeight"/> is set ([0, 1])</description></item>
 /// <item><term><c>exit_timing</c> (<see cref="ExitTimingReward"/>)</term><description>off unless <see cref="RewardShapingOptions.ExitTimingWeight"/> is set ([-1, 0])</description></item>
+/// <item><term><c>stated_key</c> (<see cref="StatedKeyReward"/>)</term><description>off unless <see cref="RewardShapingOptions.StatedKeyWeight"/> is set ({0, 1})</description></item>
 /// <item><term><c>length</c> (<see cref="LengthPenalty"/>)</term><description>off unless <see cref="RewardShapingOptions.LengthPenalty"/> is set; then 1</description></item>
 /// </list>
 /// The total of a clean, well-formed success is 1.1; of a success after an unretried tool failure, 0.1.
@@ -53,6 +54,7 @@ public static class RewardShaping
         if (options.AnswerSimilarityWeight != 0) terms.Add(new(new AnswerSimilarityReward(options.AnswerSimilarity), options.AnswerSimilarityWeight));
         if (options.MemoryEvidenceWeight != 0) terms.Add(new(new MemoryEvidenceReward(options.MemoryEvidence), options.MemoryEvidenceWeight));
         if (options.ExitTimingWeight != 0) terms.Add(new(new ExitTimingReward(options.ExitTiming), options.ExitTimingWeight));
+        if (options.StatedKeyWeight != 0) terms.Add(new(new StatedKeyReward(options.StatedKey), options.StatedKeyWeight));
         if (options.LengthPenalty is { } length) terms.Add(new(new LengthPenalty(length), 1));
         terms.AddRange(options.ExtraTerms);
         return new CompositeReward(terms, new CompositeRewardOptions { MinTotal = options.MinTotal, MaxTotal = options.MaxTotal });

@@ -50,6 +50,16 @@ public sealed class RewardShapingOptions
     /// </summary>
     public double ExitTimingWeight { get; set; }
 
+    /// <summary>
+    /// Gets or sets the weight of <see cref="StatedKeyReward"/> (1 when the answering message names the asked key before
+    /// the answer, else 0; 0 on tasks without such a statement); keep it below <see cref="OutcomeWeight"/>. 0 (the
+    /// default) leaves the term out.
+    /// </summary>
+    public double StatedKeyWeight { get; set; }
+
+    /// <summary>Gets or sets the options of the stated-key term; <see langword="null"/> for its defaults.</summary>
+    public StatedKeyRewardOptions? StatedKey { get; set; }
+
     /// <summary>Gets or sets the options of the exit-timing term; <see langword="null"/> for its defaults.</summary>
     public ExitTimingRewardOptions? ExitTiming { get; set; }
 

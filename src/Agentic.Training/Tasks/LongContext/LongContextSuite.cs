@@ -68,6 +68,23 @@ public sealed class LongContextSuite : ITaskSuite
     /// <inheritdoc />
     public string Suite => Name;
 
+    /// <summary>
+    /// A suite with these options except the question kinds its tasks are drawn from: for example the kinds a training
+    /// phase should focus on, while evaluation keeps this suite. Tasks of either come from the same disjoint training and
+    /// held-out seed ranges.
+    /// </summary>
+    /// <param name="questions">The question kinds (see <see cref="LongContextSuiteOptions.Questions"/>).</param>
+    /// <returns>A new suite; this one is unchanged.</returns>
+    /// <exception cref="ValidationException"><paramref name="questions"/> is null, empty or holds an unknown kind.</exception>
+    public LongContextSuite WithQuestions(IReadOnlyList<LongContextQuestion> questions) => new(new LongContextSuiteOptions
+    {
+        Chunks = _options.Chunks,
+        ChunkCharacters = _options.ChunkCharacters,
+        DistractorNeedles = _options.DistractorNeedles,
+        TrackingHops = _options.TrackingHops,
+        Questions = questions is null ? null! : [.. questions],
+    });
+
     /// <inheritdoc />
     public IReadOnlyList<AgentTask> SampleTraining(Random random, int count)
     {

@@ -88,6 +88,28 @@ public class LongContextSuiteTests
     }
 
     [Fact]
+    public void WithQuestions_keeps_the_other_options_and_leaves_the_suite_unchanged()
+    {
+        var suite = new LongContextSuite(new LongContextSuiteOptions { Chunks = 3, ChunkCharacters = 120, DistractorNeedles = 2, TrackingHops = 2 });
+        var before = suite.HeldOut(12).Cast<LongContextTask>().Select(t => (t.Question, t.Answer)).ToArray();
+        var multiKey = suite.WithQuestions([LongContextQuestion.MultiKey]);
+
+        Assert.All(multiKey.SampleTraining(new DeterministicRandom(5), 30).Cast<LongContextTask>(), t =>
+        {
+            Assert.Equal(LongContextQuestion.MultiKey, t.Question);
+            Assert.Equal(3, t.Chunks.Count);
+            // The asked needle and two distractors.
+            Assert.Equal(3, t.Chunks.Sum(c => c.Split("The special code for ").Length - 1));
+        });
+        Assert.Equal(before, suite.HeldOut(12).Cast<LongContextTask>().Select(t => (t.Question, t.Answer)));
+        Assert.Contains(before, t => t.Question != LongContextQuestion.MultiKey);
+        // Training seeds stay odd and held-out seeds even: a focused training suite never draws a held-out context.
+        var heldOut = suite.HeldOut(50).Select(t => t.Id).ToHashSet();
+        Assert.DoesNotContain(multiKey.SampleTraining(new DeterministicRandom(6), 200), t => heldOut.Contains(t.Id));
+        Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => suite.WithQuestions([]));
+    }
+
+    [Fact]
     public void No_question_kinds_or_an_unknown_kind_is_refused()
     {
         Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(() => new LongContextSuite(new LongContextSuiteOptions { Questions = [] }));
