@@ -141,8 +141,8 @@ internal sealed class TrainOptions
         Command = "agentic " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
     }.Validate();
 
-    /// <summary>The suite=N pairs of --suite-demos (none when the option is left out).</summary>
-    /// <exception cref="ValidationException">A pair is not suite=N with a whole N, or names a suite twice.</exception>
+    /// <summary>The question kinds of --rl-longcontext, in the enum's order (so the same set draws the same tasks).</summary>
+    /// <exception cref="ValidationException">A kind is unknown, or none is given.</exception>
     private static LongContextQuestion[] ParseQuestions(string? value)
     {
         var kinds = (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -152,6 +152,8 @@ internal sealed class TrainOptions
         return questions.Length > 0 ? questions : throw new ValidationException("--rl-longcontext needs at least one question kind.");
     }
 
+    /// <summary>The suite=N pairs of --suite-demos (none when the option is left out).</summary>
+    /// <exception cref="ValidationException">A pair is not suite=N with a whole N, or names a suite twice.</exception>
     private static Dictionary<string, int> ParseSuiteDemonstrations(string? value)
     {
         var demonstrations = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
