@@ -28,6 +28,7 @@ internal static class RlExperiments
     {
         var clock = Stopwatch.StartNew();
         var suites = s.Suites.Select(n => TaskSuites.Create(n, s.Scale)).ToArray();
+        var rlSuites = s.RlSuites(suites);
         var start = await StartAsync(s, suites, console, clock, cancellationToken);
         var sft = await EvaluateArmAsync("sft", start, suites, s, seeds.Take(1).ToArray(), console, cancellationToken);
         var arms = new List<ArmSuccess>();
@@ -39,7 +40,7 @@ internal static class RlExperiments
                 var loaded = PolicyCheckpoint.Load(start);
                 using var model = loaded.Model;
                 var template = WarmStart.Template(loaded.Tokenizer);
-                await RlPhase.RunAsync(model, loaded.Tokenizer, template, s.RlSuites(suites), Phase(s, seed) with { Noise = noise }, null, console, $"{arm} seed {seed}", clock, cancellationToken);
+                await RlPhase.RunAsync(model, loaded.Tokenizer, template, rlSuites, Phase(s, seed) with { Noise = noise }, null, console, $"{arm} seed {seed}", clock, cancellationToken);
                 foreach (var suite in suites)
                 {
                     var r = await SuiteEvaluation.EvaluateAsync(suite, model, loaded.Tokenizer, template, s.EvalEpisodes, s.MaxTurns, s.EvalNoise, seed, cancellationToken, s.EvalEngine);
@@ -55,6 +56,7 @@ internal static class RlExperiments
     {
         var clock = Stopwatch.StartNew();
         var suites = s.Suites.Select(n => TaskSuites.Create(n, s.Scale)).ToArray();
+        var rlSuites = s.RlSuites(suites);
         var start = await StartAsync(s, suites, console, clock, cancellationToken);
         var runs = new List<(string Arm, int K, bool Dgg, RlPhaseResult Result)>();
         foreach (var (arm, k, dgg) in new[] { ("single_use", 1, false), ("naive_reuse", s.MaxReuse, false), ("dgg_reuse", s.MaxReuse, true) })
@@ -63,7 +65,7 @@ internal static class RlExperiments
             using var model = loaded.Model;
             var armClock = Stopwatch.StartNew();
             // Every arm sees the same rollout seeds; only the number of updates per batch and the gate differ.
-            var result = await RlPhase.RunAsync(model, loaded.Tokenizer, WarmStart.Template(loaded.Tokenizer), s.RlSuites(suites),
+            var result = await RlPhase.RunAsync(model, loaded.Tokenizer, WarmStart.Template(loaded.Tokenizer), rlSuites,
                 Phase(s, s.Seed) with { MaxReuse = k, Dgg = dgg, Noise = false }, null, console, arm, armClock, cancellationToken);
             runs.Add((arm, k, dgg, result));
         }

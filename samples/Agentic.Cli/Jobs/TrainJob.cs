@@ -36,6 +36,7 @@ internal sealed record TrainSettings
     public double SftLearningRate { get; init; } = 3e-3;
     public double SftMinutes { get; init; } = 9;
     public int RlSteps { get; init; } = 160;
+    public double RlMinutes { get; init; } = 10;
 
     /// <summary>
     /// The question kinds the RL phase draws longcontext tasks from (the warm start and the evaluation keep all three):
@@ -44,7 +45,7 @@ internal sealed record TrainSettings
     /// the other key's code more often, so it is not the default.
     /// </summary>
     public IReadOnlyList<LongContextQuestion> RlLongContextQuestions { get; init; } = [LongContextQuestion.SingleNeedle, LongContextQuestion.MultiKey, LongContextQuestion.VariableTracking];
-    public double RlMinutes { get; init; } = 10;
+
     public int GroupSize { get; init; } = 8;
     public int TasksPerStep { get; init; } = 6;
     public double RlLearningRate { get; init; } = 5e-5;

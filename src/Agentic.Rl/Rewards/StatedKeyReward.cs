@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using Agentic.Core.Agents;
 using Agentic.Training.Tasks.LongContext;
 using Agentic.Training.Tasks.SearchQa;
-using Microsoft.Extensions.AI;
 
 namespace Agentic.Rl.Rewards;
 
@@ -75,7 +74,7 @@ public sealed class StatedKeyReward : RewardShaper
     {
         if (_statement(trajectory.Task) is not { Length: > 0 } statement) return 0;
         // The message that gives the final answer, and its text before the answer, without the memory block.
-        var answering = trajectory.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant && AutoRefineFormat.Answer(m.Text ?? "") is not null)?.Text;
+        var answering = AssistantAnswers.Texts(trajectory).LastOrDefault(t => AutoRefineFormat.Answer(t) is not null);
         if (answering is null) return 0;
         var before = _memory.Replace(answering[..answering.LastIndexOf("<answer>", StringComparison.Ordinal)], "\n");
         return before.Contains(statement, StringComparison.Ordinal) ? 1 : 0;

@@ -27,6 +27,14 @@ public sealed class LongContextSuiteOptions
     /// </summary>
     public IReadOnlyList<LongContextQuestion> Questions { get; set; } = [LongContextQuestion.SingleNeedle, LongContextQuestion.MultiKey, LongContextQuestion.VariableTracking];
 
+    /// <summary>A copy of these options with other question kinds (a copy of <paramref name="questions"/>; null stays null, for <see cref="Validate"/> to refuse).</summary>
+    internal LongContextSuiteOptions WithQuestions(IReadOnlyList<LongContextQuestion> questions)
+    {
+        var copy = (LongContextSuiteOptions)MemberwiseClone();
+        copy.Questions = questions is null ? null! : [.. questions];
+        return copy;
+    }
+
     /// <summary>Throws <see cref="ValidationException"/> when an option is out of range.</summary>
     public void Validate()
     {
@@ -76,14 +84,7 @@ public sealed class LongContextSuite : ITaskSuite
     /// <param name="questions">The question kinds (see <see cref="LongContextSuiteOptions.Questions"/>).</param>
     /// <returns>A new suite; this one is unchanged.</returns>
     /// <exception cref="ValidationException"><paramref name="questions"/> is null, empty or holds an unknown kind.</exception>
-    public LongContextSuite WithQuestions(IReadOnlyList<LongContextQuestion> questions) => new(new LongContextSuiteOptions
-    {
-        Chunks = _options.Chunks,
-        ChunkCharacters = _options.ChunkCharacters,
-        DistractorNeedles = _options.DistractorNeedles,
-        TrackingHops = _options.TrackingHops,
-        Questions = questions is null ? null! : [.. questions],
-    });
+    public LongContextSuite WithQuestions(IReadOnlyList<LongContextQuestion> questions) => new(_options.WithQuestions(questions));
 
     /// <inheritdoc />
     public IReadOnlyList<AgentTask> SampleTraining(Random random, int count)
