@@ -53,7 +53,7 @@ public sealed class TrainCommandTests : IDisposable
             Assert.InRange(delta, ci[0] - 1e-9, ci[1] + 1e-9);
         }
         Assert.Contains("30% under Medium tool noise", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
-        Assert.Contains("embeddings of the 3 previous tokens", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
+        Assert.Contains("embeddings of the 3 previous tokens, attention sinks", report.GetProperty("config").GetProperty("warm_start").GetString(), StringComparison.Ordinal);
         Assert.Contains("decoded by ONNX Runtime", report.GetProperty("notes")[0].GetString(), StringComparison.Ordinal);
         Assert.Equal("SingleNeedle,MultiKey,VariableTracking", report.GetProperty("config").GetProperty("rl_longcontext_questions").GetString());
         Assert.Equal("off", report.GetProperty("config").GetProperty("stated_key").GetString());
@@ -66,7 +66,10 @@ public sealed class TrainCommandTests : IDisposable
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(output, "tensorboard")));
 
         // The policy embeds the three tokens before each position (the main job's default).
-        Assert.Contains("\"previous_token_window\": 3", File.ReadAllText(Directory.GetFiles(Path.Combine(output, "checkpoint"), "config.json", SearchOption.AllDirectories)[0]), StringComparison.Ordinal);
+        var checkpointConfig = File.ReadAllText(Directory.GetFiles(Path.Combine(output, "checkpoint"), "config.json", SearchOption.AllDirectories)[0]);
+        Assert.Contains("\"previous_token_window\": 3", checkpointConfig, StringComparison.Ordinal);
+        // Each attention head has a learned sink logit (the main job's default since session 25).
+        Assert.Contains("\"attention_sinks\": true", checkpointConfig, StringComparison.Ordinal);
 
         // The RL checkpoint is a policy the other commands load.
         var evalJson = Path.Combine(_root, "eval.json");

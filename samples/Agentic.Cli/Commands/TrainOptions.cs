@@ -22,6 +22,7 @@ internal sealed class TrainOptions
     public Option<string?> SuiteDemos { get; } = new("--suite-demos") { Description = "Demonstrations of single suites instead of --demos, as suite=N pairs separated by commas (e.g. longcontext=1200)" };
     public Option<double> NoisyDemos { get; } = new("--noisy-demos") { Description = "Share of the demonstrations played under tool noise (0 = clean warm start: robustness is left to RL, as in NoisyAgent)", DefaultValueFactory = _ => s_defaults.NoisyDemonstrationFraction };
     public Option<bool> DemoUserNoise { get; } = new("--demo-user-noise") { Description = "User noise (not only tool noise) on the noisy share of the demonstrations", DefaultValueFactory = _ => s_defaults.DemonstrationUserNoise };
+    public Option<bool> AttentionSinks { get; } = new("--attention-sinks") { Description = "Give each attention head of the policy a learned sink logit, so it can attend to nothing when no position matches (default on; --attention-sinks false trains without)", DefaultValueFactory = _ => s_defaults.AttentionSinks };
     public Option<int> PreviousTokens { get; } = new("--previous-tokens") { Description = "How many preceding tokens each position of the policy embeds (a token-shift prior for copying; 0 = none, 3 = the three before)", DefaultValueFactory = _ => s_defaults.PreviousTokens };
     public Option<int> SftSteps { get; } = new("--sft-steps") { Description = "SFT optimizer steps", DefaultValueFactory = _ => s_defaults.SftSteps };
     public Option<int> SftBatch { get; } = new("--sft-batch") { Description = "SFT sequences per step", DefaultValueFactory = _ => s_defaults.SftBatchSize };
@@ -73,7 +74,7 @@ internal sealed class TrainOptions
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SuiteDemos, NoisyDemos, DemoUserNoise, PreviousTokens, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, RlLongContext, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, ExitReward, KeyReward, VerifyEvery, ExpertGuidance, ExpertRecovery, PositiveAdvantages, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
+        foreach (Option o in new Option[] { Output, Suites, Scale, Demos, SuiteDemos, NoisyDemos, DemoUserNoise, PreviousTokens, AttentionSinks, SftSteps, SftBatch, SftLr, SftMinutes, RlSteps, RlMinutes, RlLongContext, GroupSize, TasksPerStep, RolloutBatches, LearningRate, Aggregation, Temperature, TopP, Credit, BalanceRouters, Replay, MaxSubgroupSuccess, AnswerSimilarity, MemoryReward, ExitReward, KeyReward, VerifyEvery, ExpertGuidance, ExpertRecovery, PositiveAdvantages, Noise, MaxNoise, Schedule, SharedSeeds, Dgg, Reuse, RolloutEngine, EvalEpisodes, EvalEngine, EvalNoise, From, Resume, Seed, Merges, MaxPositions, Async, Workers, MaxStaleness, CheckpointEvery, Json })
             command.Options.Add(o);
     }
 
@@ -92,6 +93,7 @@ internal sealed class TrainOptions
         NoisyDemonstrationFraction = parse.GetValue(NoisyDemos),
         DemonstrationUserNoise = parse.GetValue(DemoUserNoise),
         PreviousTokens = parse.GetValue(PreviousTokens),
+        AttentionSinks = parse.GetValue(AttentionSinks),
         SftBatchSize = parse.GetValue(SftBatch),
         SftLearningRate = parse.GetValue(SftLr),
         SftSteps = parse.GetValue(SftSteps),

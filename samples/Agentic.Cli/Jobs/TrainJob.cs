@@ -31,6 +31,8 @@ internal sealed record TrainSettings
     public NoiseLevel DemonstrationNoise { get; init; } = NoiseLevel.Medium;
     public bool DemonstrationUserNoise { get; init; }
     public int PreviousTokens { get; init; } = 3;
+    /// <summary>Whether the warm start's policy gives each attention head a learned sink logit (<see cref="Agentic.Rl.Modeling.MoeTransformerConfig.AttentionSinks"/>); on since session 25.</summary>
+    public bool AttentionSinks { get; init; } = true;
     public int SftSteps { get; init; } = 2000;
     public int SftBatchSize { get; init; } = 16;
     public double SftLearningRate { get; init; } = 3e-3;
@@ -327,7 +329,7 @@ internal static class TrainJob
         ["dynamic_sampling"] = s.RolloutBatches <= 1 ? "drop groups without signal" : $"drop groups without signal, refill up to {s.RolloutBatches} rollout batches per step",
         ["noise"] = s.Noise ? $"curriculum {s.InitialNoise} to {s.MaxNoise}, {s.NoisyFraction:P0} of each group" + (s.SharedSeeds ? ", one noise seed per group" : ", a noise seed per rollout") : "off",
         ["suite_schedule"] = s.Schedule ? "by recent success (p(1-p), shares 10-60%)" : "round-robin",
-        ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite{string.Concat(s.SuiteDemonstrations.Select(d => $" ({d.Key}: {d.Value})"))}, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokens switch { 0 => "", 1 => ", previous-token embedding", int n => FormattableString.Invariant($", embeddings of the {n} previous tokens") }),
+        ["warm_start"] = FormattableString.Invariant($"{s.DemonstrationsPerSuite} demonstrations per suite{string.Concat(s.SuiteDemonstrations.Select(d => $" ({d.Key}: {d.Value})"))}, {s.NoisyDemonstrationFraction * 100:0.#}% under {s.DemonstrationNoise} tool noise") + (s.DemonstrationUserNoise ? " and user noise" : "") + (s.PreviousTokens switch { 0 => "", 1 => ", previous-token embedding", int n => FormattableString.Invariant($", embeddings of the {n} previous tokens") }) + (s.AttentionSinks ? ", attention sinks" : ""),
         ["policy_loss"] = FormattableString.Invariant($"{s.Aggregation}, rollout temperature {s.RolloutTemperature}, top-p {s.RolloutTopP}, learning rate {s.RlLearningRate}, {(s.Credit == CreditAssignment.PrefixTree ? "prefix-tree" : "episode")} credit, router bias {(s.BalanceRouters ? "balanced" : "frozen")}, rollouts decoded by {(s.RolloutDecoder == RolloutDecoder.OnnxRuntime ? "ONNX Runtime" : "TorchSharp")}"),
         ["advantages"] = "group-normalised per clean/noisy subgroup" + (s.PositiveAdvantages ? ", positive only (self-imitation)" : ""),
         ["max_subgroup_success"] = s.MaxSubgroupSuccess >= 1 ? "off" : FormattableString.Invariant($"subgroups with more than {s.MaxSubgroupSuccess * 100:0.#}% successes carry no loss"),

@@ -65,7 +65,7 @@ internal static class WarmStart
             console.MarkupLine($"  {suite.Key}: {lengths.Length} successful demonstrations, median {lengths[lengths.Length / 2]} tokens, {lengths.Count(l => l > s.MaxPositions)} longer than {s.MaxPositions}");
         }
         if (demos.Count == 0) throw new InvalidOperationException($"No demonstration fits in {s.MaxPositions} positions.");
-        var config = DefaultPolicy.Config(tokenizer) with { MaxPositionEmbeddings = s.MaxPositions, PreviousTokenEmbedding = s.PreviousTokens != 0, PreviousTokenWindow = s.PreviousTokens == 0 ? 1 : s.PreviousTokens };
+        var config = DefaultPolicy.Config(tokenizer) with { MaxPositionEmbeddings = s.MaxPositions, PreviousTokenEmbedding = s.PreviousTokens != 0, PreviousTokenWindow = s.PreviousTokens == 0 ? 1 : s.PreviousTokens, AttentionSinks = s.AttentionSinks };
         var model = new MoeCausalLM(config, seed: (long)s.Seed);
         console.MarkupLine($"[bold]warm start[/] {string.Join(", ", s.Suites)} ({s.Scale}): {demos.Count} demonstrations ({dropped} longer than {s.MaxPositions} tokens dropped), {tokenizer.MergeCount} merges, median {demos.Select(d => d.Count).Order().ElementAt(demos.Count / 2)} tokens; {model.ParameterCount:N0} parameters");
         using var sft = new SftTrainer(model, tokenizer.EndOfTextId, new SftOptions

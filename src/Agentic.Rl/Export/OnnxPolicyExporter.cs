@@ -222,6 +222,19 @@ public static class OnnxPolicyExporter
             return g.Floats(name, data, shapes[name]);
         }
 
+        /// <summary>
+        /// Softmax over the last axis of <paramref name="scores"/> [B, H, T, S] with the head's sink logit as one more
+        /// column, which is dropped after the softmax (see <see cref="MoeTransformerConfig.AttentionSinks"/>).
+        /// </summary>
+        private string SoftmaxWithSink(string scores, string sinkName, int heads, string hint)
+        {
+            var sink = g.Floats(sinkName, weights.TryGetValue(sinkName, out var data) ? data : throw new InvalidOperationException($"State dict lacks '{sinkName}'."), 1, heads, 1, 1);
+            var rows = g.Node("Slice", [g.Node("Shape", [scores], hint), g.Int64s($"{hint}.sink_start", [0], 1), g.Int64s($"{hint}.sink_rows", [3], 1), g.Int64s($"{hint}.sink_axis", [0], 1)], hint); // [B, H, T]
+            var column = g.Node("Expand", [sink, g.Node("Concat", [rows, g.Int64s($"{hint}.sink_one", [1], 1)], hint, Int("axis", 0))], hint); // [B, H, T, 1]
+            var probs = g.Node("Softmax", [g.Node("Concat", [scores, column], hint, Int("axis", -1))], hint, Int("axis", -1));
+            return g.Node("Slice", [probs, g.Int64s($"{hint}.sink_first", [0], 1), g.Int64s($"{hint}.sink_last", [-1], 1), g.Int64s($"{hint}.sink_last_axis", [-1], 1)], hint);
+        }
+
         /// <summary>A Linear weight [out, in] stored transposed as [in, out] so the graph multiplies with MatMul.</summary>
         private string Transposed(string name) => TransposedConcat(name + ".T", [name]);
 
@@ -358,7 +371,7 @@ public static class OnnxPolicyExporter
                 }
                 var scores = g.Node("MatMul", [q, g.Node("Transpose", [k], p, Ints("perm", 0, 1, 3, 2))], p);
                 scores = g.Node("Add", [g.Node("Mul", [scores, scale], p), additive], p);
-                var probs = g.Node("Softmax", [scores], p, Int("axis", -1));
+                var probs = config.AttentionSinks ? SoftmaxWithSink(scores, $"{p}.self_attn.sinks", heads, p) : g.Node("Softmax", [scores], p, Int("axis", -1));
                 var attn = g.Node("MatMul", [probs, v], p);
                 attn = g.Node("Reshape", [g.Node("Transpose", [attn], p, Ints("perm", 0, 2, 1, 3)), mergeShape], p);
                 h = g.Node("Add", [h, g.Node("MatMul", [attn, Transposed($"{p}.self_attn.o_proj.weight")], p)], p);

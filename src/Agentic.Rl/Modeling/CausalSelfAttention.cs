@@ -11,6 +11,7 @@ public sealed class CausalSelfAttention : nn.Module
     private readonly Linear k_proj;
     private readonly Linear v_proj;
     private readonly Linear o_proj;
+    private readonly Parameter? sinks;
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
@@ -27,6 +28,7 @@ public sealed class CausalSelfAttention : nn.Module
         k_proj = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: false);
         v_proj = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: false);
         o_proj = nn.Linear(_heads * _headDim, config.HiddenSize, hasBias: false);
+        if (config.AttentionSinks) sinks = nn.Parameter(zeros(_heads));
         RegisterComponents();
     }
 
@@ -53,9 +55,43 @@ public sealed class CausalSelfAttention : nn.Module
             k = k.repeat_interleave(rep, dim: 1);
             v = v.repeat_interleave(rep, dim: 1);
         }
-        var attn = mask is null
+        var attn = sinks is not null ? AttendWithSinks(q, k, v, mask, sinks)
+            : mask is null
             ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
             : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
         return o_proj.forward(attn.transpose(1, 2).reshape(b, t, _heads * _headDim));
+    }
+
+    /// <summary>
+    /// Softmax attention with one extra logit per head (the sink) in every row: q, k, v [B, H, T|S, D], mask as in
+    /// <see cref="forward"/> (null: causal, the T queries being the last T of the S keys). Still one fused
+    /// scaled-dot-product call: the heads get one more feature, 1 on every query and 0 on every key, and a sink key is
+    /// prepended whose feature is the sink's logit (its value is zero), so each query scores the sink at exactly the
+    /// logit. The queries are rescaled so that the real scores keep the 1/sqrt(D) scale. The values are widened too
+    /// (with a zero feature, dropped from the output): with unequal query and value widths the CPU kernel falls back
+    /// to unfused attention, several times slower.
+    /// </summary>
+    private Tensor AttendWithSinks(Tensor q, Tensor k, Tensor v, Tensor? mask, Tensor sink)
+    {
+        long b = q.shape[0], t = q.shape[2], s = k.shape[2];
+        double widened = _headDim + 1;
+        var query = cat([q.mul(Math.Sqrt(widened / _headDim)), ones(b, _heads, t, 1, q.dtype, q.device)], -1);
+        var sinkKey = cat([zeros(_heads, _headDim, q.dtype, q.device), sink.mul(Math.Sqrt(widened)).view(_heads, 1)], -1)
+            .view(1, _heads, 1, _headDim + 1).expand(b, _heads, 1, _headDim + 1);
+        var key = cat([sinkKey, cat([k, zeros(b, _heads, s, 1, k.dtype, k.device)], -1)], 2);
+        var value = cat([zeros(b, _heads, 1, _headDim + 1, v.dtype, v.device), cat([v, zeros(b, _heads, s, 1, v.dtype, v.device)], -1)], 2);
+        if (mask is null && t == s)
+        {
+            // The top-left causal mask lets query i see keys 0..i; with a blank query in front, query i + 1 sees the
+            // sink and the real keys 0..i, which is the causal mask with the sink. The blank query's row is dropped.
+            query = cat([zeros(b, _heads, 1, _headDim + 1, q.dtype, q.device), query], 2);
+            return nn.functional.scaled_dot_product_attention(query, key, value, is_casual: true).narrow(2, 1, t).narrow(-1, 0, _headDim);
+        }
+        var additive = mask ?? zeros(t, s, q.dtype, q.device)
+            .masked_fill(ones(t, s, ScalarType.Bool, q.device).triu(s - t + 1), float.NegativeInfinity).view(1, 1, t, s);
+        var shape = additive.shape.ToArray();
+        shape[^1] = 1;
+        additive = cat([zeros(shape, additive.dtype, additive.device), additive], -1); // the sink is always in view
+        return nn.functional.scaled_dot_product_attention(query, key, value, attn_mask: additive).narrow(-1, 0, _headDim);
     }
 }

@@ -89,6 +89,10 @@ public sealed class MoeCausalLM : nn.Module<CausalLMInput, CausalLMOutput>
             {
                 p.fill_(1);
             }
+            else if (name.EndsWith(".sinks", StringComparison.Ordinal))
+            {
+                p.zero_(); // a sink starts as one more position with score 0
+            }
             else if (name.EndsWith("o_proj.weight", StringComparison.Ordinal) || name.EndsWith("down_proj.weight", StringComparison.Ordinal))
             {
                 p.normal_(0, residualStd, generator);

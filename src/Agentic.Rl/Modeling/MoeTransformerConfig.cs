@@ -84,6 +84,15 @@ public sealed record MoeTransformerConfig
     /// </summary>
     [JsonPropertyName("previous_token_window")] public int PreviousTokenWindow { get; init; } = 1;
 
+    /// <summary>
+    /// Gives every attention head a learned sink logit (as gpt-oss does; "off-by-one" softmax): the softmax runs over the
+    /// scores and the sink, and the sink's share goes nowhere, so a head can attend to nothing when no position matches
+    /// its query instead of spreading over the closest partial matches. Absence ("the asked key is not in view") is then
+    /// one head's output. The parameter is <c>layers.N.self_attn.sinks</c> [heads]. A config file without the
+    /// <c>attention_sinks</c> key reads as false.
+    /// </summary>
+    [JsonPropertyName("attention_sinks")] public bool AttentionSinks { get; init; }
+
     /// <summary>Base of the rotary position embedding frequencies.</summary>
     [JsonPropertyName("rope_theta")] public float RopeTheta { get; init; } = 10000f;
 

@@ -44,13 +44,15 @@ public sealed class OnnxPolicyExporterTests : IDisposable
     /// <summary>Zero experts, a shared expert, grouped-query attention (4 query heads over 2 KV heads) and the previous-token embedding.</summary>
     private static MoeTransformerConfig ZeroSharedGqa() => TinyModels.Config() with { PreviousTokenEmbedding = true };
 
-    public static TheoryData<string> Configs => new() { "routed-only", "zero-shared-gqa", "previous-3" };
+    public static TheoryData<string> Configs => new() { "routed-only", "zero-shared-gqa", "previous-3", "sinks" };
 
     private static MoeTransformerConfig ConfigFor(string name) => name switch
     {
         "routed-only" => RoutedOnly(),
         // The embeddings of the three tokens before each position (previous_ids, previous_ids_2, previous_ids_3).
         "previous-3" => ZeroSharedGqa() with { PreviousTokenWindow = 3 },
+        // A learned sink logit per attention head (the softmax's extra column).
+        "sinks" => ZeroSharedGqa() with { PreviousTokenWindow = 3, AttentionSinks = true },
         _ => ZeroSharedGqa(),
     };
 
@@ -62,6 +64,8 @@ public sealed class OnnxPolicyExporterTests : IDisposable
         using var _ = no_grad();
         using var generator = new Generator((ulong)seed + 1000);
         foreach (var moe in model.MoeLayers) moe.RouterBias.copy_(randn(moe.RouterBias.shape, generator: generator) * 0.05);
+        // Sinks of either sign and of the scores' size, so that they take a real share of each row.
+        foreach (var (name, p) in model.named_parameters().Where(p => p.name.EndsWith(".sinks", StringComparison.Ordinal))) p.copy_(randn(p.shape, generator: generator) * 2);
         return model;
     }
 

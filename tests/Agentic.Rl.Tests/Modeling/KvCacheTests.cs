@@ -11,9 +11,10 @@ public class KvCacheTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void Incremental_decoding_matches_full_recomputation(int previousTokens)
+    [InlineData(3, true)]
+    public void Incremental_decoding_matches_full_recomputation(int previousTokens, bool sinks = false)
     {
-        using var model = new MoeCausalLM(WithPreviousTokens(previousTokens), seed: 7);
+        using var model = WithSinkValues(new MoeCausalLM(WithPreviousTokens(previousTokens) with { AttentionSinks = sinks }, seed: 7));
         model.eval();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -46,9 +47,10 @@ public class KvCacheTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void Left_padded_batch_matches_each_unpadded_sequence(int previousTokens)
+    [InlineData(3, true)]
+    public void Left_padded_batch_matches_each_unpadded_sequence(int previousTokens, bool sinks = false)
     {
-        using var model = new MoeCausalLM(WithPreviousTokens(previousTokens), seed: 8);
+        using var model = WithSinkValues(new MoeCausalLM(WithPreviousTokens(previousTokens) with { AttentionSinks = sinks }, seed: 8));
         model.eval();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -192,6 +194,65 @@ public class KvCacheTests
         Assert.DoesNotContain("embed_earlier.0.weight", one.state_dict().Keys);
         var error = Assert.Throws<ArgumentException>(() => new MoeCausalLM(WithPreviousTokens(1) with { PreviousTokenWindow = 0 }));
         Assert.Contains("previous_token_window", error.Message);
+    }
+
+    [Fact]
+    public void Attention_sinks_add_one_logit_per_head_and_at_minus_infinity_change_nothing()
+    {
+        var config = WithPreviousTokens(3);
+        using var plain = new MoeCausalLM(config, seed: 12);
+        using var sunk = new MoeCausalLM(config with { AttentionSinks = true }, seed: 12);
+        Assert.Equal(plain.ParameterCount + config.NumHiddenLayers * config.NumAttentionHeads, sunk.ParameterCount);
+        Assert.Contains("layers.0.self_attn.sinks", sunk.state_dict().Keys);
+        Assert.DoesNotContain(plain.state_dict().Keys, k => k.EndsWith(".sinks", StringComparison.Ordinal));
+        plain.eval();
+        sunk.eval();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        // Same weights, sinks at -inf: the sink's column gets no share and the attention is the plain softmax.
+        foreach (var (name, p) in sunk.named_parameters())
+        {
+            if (name.EndsWith(".sinks", StringComparison.Ordinal)) p.fill_(float.NegativeInfinity);
+            else p.copy_(plain.state_dict()[name]);
+        }
+        foreach (var (name, buffer) in sunk.named_buffers()) buffer.copy_(plain.state_dict()[name]);
+        var ids = randint(0, 64, [2, 12], generator: new Generator(3), dtype: int64);
+        var diff = (plain.forward(new CausalLMInput(ids)).Logits - sunk.forward(new CausalLMInput(ids)).Logits).abs().max().item<float>();
+        Assert.True(diff < 1e-5, $"max abs logit diff {diff}");
+        // A finite sink takes a share of every row, so the logits move.
+        foreach (var (name, p) in sunk.named_parameters().Where(p => p.name.EndsWith(".sinks", StringComparison.Ordinal))) p.fill_(2f);
+        var moved = (plain.forward(new CausalLMInput(ids)).Logits - sunk.forward(new CausalLMInput(ids)).Logits).abs().max().item<float>();
+        Assert.True(moved > 1e-3, $"max abs logit diff {moved}");
+    }
+
+    [Fact]
+    public void Attention_sinks_receive_gradients_in_the_causal_and_the_masked_path()
+    {
+        using var model = new MoeCausalLM(WithPreviousTokens(3) with { AttentionSinks = true }, seed: 13);
+        using var scope = NewDisposeScope();
+        var ids = randint(0, 64, [2, 10], generator: new Generator(5), dtype: int64);
+        var mask = ones(2, 10, dtype: int64);
+        mask[0, ..3] = 0; // left padding: the masked path
+        foreach (var input in new[] { new CausalLMInput(ids), new CausalLMInput(ids, mask) })
+        {
+            model.zero_grad();
+            model.forward(input).Logits.log_softmax(-1)[.., .., 0].mean().backward();
+            foreach (var (name, p) in model.named_parameters().Where(p => p.name.EndsWith(".sinks", StringComparison.Ordinal)))
+            {
+                var grad = p.grad ?? throw new Xunit.Sdk.XunitException($"{name} has no gradient");
+                Assert.True(grad.isfinite().all().item<bool>(), $"{name} gradient is not finite");
+                Assert.True(grad.abs().sum().item<float>() > 0, $"{name} gradient is zero");
+            }
+        }
+    }
+
+    /// <summary>Sinks of either sign (they start at zero), so the cache and padding tests exercise real shares.</summary>
+    private static MoeCausalLM WithSinkValues(MoeCausalLM model)
+    {
+        using var _ = no_grad();
+        var generator = new Generator(21);
+        foreach (var (name, p) in model.named_parameters().Where(p => p.name.EndsWith(".sinks", StringComparison.Ordinal))) p.copy_(randn(p.shape, generator: generator) * 2);
+        return model;
     }
 
     private static MoeTransformerConfig WithPreviousTokens(int window) =>
