@@ -87,9 +87,9 @@ public sealed record MoeTransformerConfig
     /// <summary>
     /// Gives every attention head a learned sink logit (as gpt-oss does; "off-by-one" softmax): the softmax runs over the
     /// scores and the sink, and the sink's share goes nowhere, so a head can attend to nothing when no position matches
-    /// its query instead of spreading over the closest partial matches. Absence ("the asked key is not in view") is then
-    /// one head's output. The parameter is <c>layers.N.self_attn.sinks</c> [heads]. A config file without the
-    /// <c>attention_sinks</c> key reads as false.
+    /// its query instead of spreading over the closest partial matches. The parameter is
+    /// <c>layers.N.self_attn.sinks</c> [heads], starting at 0. A config file without the <c>attention_sinks</c> key
+    /// reads as false.
     /// </summary>
     [JsonPropertyName("attention_sinks")] public bool AttentionSinks { get; init; }
 
