@@ -64,7 +64,7 @@ public sealed class CausalSelfAttention : nn.Module
 
     /// <summary>
     /// Softmax attention with one extra logit per head (the sink) in every row: q, k, v [B, H, T|S, D], mask as in
-    /// <see cref="forward"/> (null: causal, the T queries being the last T of the S keys). Still one fused
+    /// <see cref="forward"/> (null: plain causal, T = S). Still one fused
     /// scaled-dot-product call: the heads get one more feature, 1 on every query and 0 on every key, and a sink key is
     /// prepended whose feature is the sink's logit (its value is zero), so each query scores the sink at exactly the
     /// logit. The queries are rescaled so that the real scores keep the 1/sqrt(D) scale. The values are widened too
@@ -80,18 +80,16 @@ public sealed class CausalSelfAttention : nn.Module
             .view(1, _heads, 1, _headDim + 1).expand(b, _heads, 1, _headDim + 1);
         var key = cat([sinkKey, cat([k, zeros(b, _heads, s, 1, k.dtype, k.device)], -1)], 2);
         var value = cat([zeros(b, _heads, 1, _headDim + 1, v.dtype, v.device), cat([v, zeros(b, _heads, s, 1, v.dtype, v.device)], -1)], 2);
-        if (mask is null && t == s)
+        if (mask is null)
         {
             // The top-left causal mask lets query i see keys 0..i; with a blank query in front, query i + 1 sees the
             // sink and the real keys 0..i, which is the causal mask with the sink. The blank query's row is dropped.
             query = cat([zeros(b, _heads, 1, _headDim + 1, q.dtype, q.device), query], 2);
             return nn.functional.scaled_dot_product_attention(query, key, value, is_casual: true).narrow(2, 1, t).narrow(-1, 0, _headDim);
         }
-        var additive = mask ?? zeros(t, s, q.dtype, q.device)
-            .masked_fill(ones(t, s, ScalarType.Bool, q.device).triu(s - t + 1), float.NegativeInfinity).view(1, 1, t, s);
-        var shape = additive.shape.ToArray();
+        var shape = mask.shape.ToArray();
         shape[^1] = 1;
-        additive = cat([zeros(shape, additive.dtype, additive.device), additive], -1); // the sink is always in view
+        var additive = cat([zeros(shape, mask.dtype, mask.device), mask], -1); // the sink is always in view
         return nn.functional.scaled_dot_product_attention(query, key, value, attn_mask: additive).narrow(-1, 0, _headDim);
     }
 }

@@ -64,9 +64,7 @@ public sealed class OnnxPolicyExporterTests : IDisposable
         using var _ = no_grad();
         using var generator = new Generator((ulong)seed + 1000);
         foreach (var moe in model.MoeLayers) moe.RouterBias.copy_(randn(moe.RouterBias.shape, generator: generator) * 0.05);
-        // Sinks of either sign and of the scores' size, so that they take a real share of each row.
-        foreach (var (name, p) in model.named_parameters().Where(p => p.name.EndsWith(".sinks", StringComparison.Ordinal))) p.copy_(randn(p.shape, generator: generator) * 2);
-        return model;
+        return TinyModels.RandomizeSinks(model, generator);
     }
 
     private string ExportModel(MoeCausalLM model)

@@ -14,7 +14,7 @@ public class KvCacheTests
     [InlineData(3, true)]
     public void Incremental_decoding_matches_full_recomputation(int previousTokens, bool sinks = false)
     {
-        using var model = WithSinkValues(new MoeCausalLM(WithPreviousTokens(previousTokens) with { AttentionSinks = sinks }, seed: 7));
+        using var model = TinyModels.RandomizeSinks(new MoeCausalLM(WithPreviousTokens(previousTokens) with { AttentionSinks = sinks }, seed: 7), new Generator(21));
         model.eval();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -50,7 +50,7 @@ public class KvCacheTests
     [InlineData(3, true)]
     public void Left_padded_batch_matches_each_unpadded_sequence(int previousTokens, bool sinks = false)
     {
-        using var model = WithSinkValues(new MoeCausalLM(WithPreviousTokens(previousTokens) with { AttentionSinks = sinks }, seed: 8));
+        using var model = TinyModels.RandomizeSinks(new MoeCausalLM(WithPreviousTokens(previousTokens) with { AttentionSinks = sinks }, seed: 8), new Generator(21));
         model.eval();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -220,7 +220,7 @@ public class KvCacheTests
         var diff = (plain.forward(new CausalLMInput(ids)).Logits - sunk.forward(new CausalLMInput(ids)).Logits).abs().max().item<float>();
         Assert.True(diff < 1e-5, $"max abs logit diff {diff}");
         // A finite sink takes a share of every row, so the logits move.
-        foreach (var (name, p) in sunk.named_parameters().Where(p => p.name.EndsWith(".sinks", StringComparison.Ordinal))) p.fill_(2f);
+        foreach (var (_, p) in TinyModels.Sinks(sunk)) p.fill_(2f);
         var moved = (plain.forward(new CausalLMInput(ids)).Logits - sunk.forward(new CausalLMInput(ids)).Logits).abs().max().item<float>();
         Assert.True(moved > 1e-3, $"max abs logit diff {moved}");
     }
@@ -237,22 +237,13 @@ public class KvCacheTests
         {
             model.zero_grad();
             model.forward(input).Logits.log_softmax(-1)[.., .., 0].mean().backward();
-            foreach (var (name, p) in model.named_parameters().Where(p => p.name.EndsWith(".sinks", StringComparison.Ordinal)))
+            foreach (var (name, p) in TinyModels.Sinks(model))
             {
                 var grad = p.grad ?? throw new Xunit.Sdk.XunitException($"{name} has no gradient");
                 Assert.True(grad.isfinite().all().item<bool>(), $"{name} gradient is not finite");
                 Assert.True(grad.abs().sum().item<float>() > 0, $"{name} gradient is zero");
             }
         }
-    }
-
-    /// <summary>Sinks of either sign (they start at zero), so the cache and padding tests exercise real shares.</summary>
-    private static MoeCausalLM WithSinkValues(MoeCausalLM model)
-    {
-        using var _ = no_grad();
-        var generator = new Generator(21);
-        foreach (var (name, p) in model.named_parameters().Where(p => p.name.EndsWith(".sinks", StringComparison.Ordinal))) p.copy_(randn(p.shape, generator: generator) * 2);
-        return model;
     }
 
     private static MoeTransformerConfig WithPreviousTokens(int window) =>
