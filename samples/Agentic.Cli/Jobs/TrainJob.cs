@@ -100,7 +100,7 @@ internal sealed record TrainSettings
     public bool SharedSeeds { get; init; } = true;
     public bool Dgg { get; init; } = true;
     public int MaxReuse { get; init; } = 2;
-    public int EvalEpisodes { get; init; } = 1024;
+    public int EvalEpisodes { get; init; } = 2048;
     public NoiseLevel EvalNoise { get; init; } = NoiseLevel.Medium;
     public EvaluationEngine EvalEngine { get; init; } = EvaluationEngine.OnnxRuntime;
     public int MaxPositions { get; init; } = 512;
