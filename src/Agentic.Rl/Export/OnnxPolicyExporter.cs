@@ -216,10 +216,11 @@ public static class OnnxPolicyExporter
         private string _zeroF = "";
         private string _negInf = "";
 
-        private string Weight(string name)
+        /// <summary>The state dict's tensor <paramref name="name"/> as an initializer, in its own shape or in <paramref name="shape"/>.</summary>
+        private string Weight(string name, long[]? shape = null)
         {
             if (!weights.TryGetValue(name, out var data)) throw new InvalidOperationException($"State dict lacks '{name}'.");
-            return g.Floats(name, data, shapes[name]);
+            return g.Floats(name, data, shape ?? shapes[name]);
         }
 
         /// <summary>
@@ -228,7 +229,7 @@ public static class OnnxPolicyExporter
         /// </summary>
         private string SoftmaxWithSink(string scores, string sinkName, int heads, string hint)
         {
-            var sink = g.Floats(sinkName, weights.TryGetValue(sinkName, out var data) ? data : throw new InvalidOperationException($"State dict lacks '{sinkName}'."), 1, heads, 1, 1);
+            var sink = Weight(sinkName, [1, heads, 1, 1]);
             var rows = g.Node("Slice", [g.Node("Shape", [scores], hint), g.Int64s($"{hint}.sink_start", [0], 1), g.Int64s($"{hint}.sink_rows", [3], 1), g.Int64s($"{hint}.sink_axis", [0], 1)], hint); // [B, H, T]
             var column = g.Node("Expand", [sink, g.Node("Concat", [rows, g.Int64s($"{hint}.sink_one", [1], 1)], hint, Int("axis", 0))], hint); // [B, H, T, 1]
             var probs = g.Node("Softmax", [g.Node("Concat", [scores, column], hint, Int("axis", -1))], hint, Int("axis", -1));

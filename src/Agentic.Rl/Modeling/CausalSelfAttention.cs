@@ -78,13 +78,16 @@ public sealed class CausalSelfAttention : nn.Module
         var query = cat([q.mul(Math.Sqrt(widened / _headDim)), ones(b, _heads, t, 1, q.dtype, q.device)], -1);
         var sinkKey = cat([zeros(_heads, _headDim, q.dtype, q.device), sink.mul(Math.Sqrt(widened)).view(_heads, 1)], -1)
             .view(1, _heads, 1, _headDim + 1).expand(b, _heads, 1, _headDim + 1);
-        var key = cat([sinkKey, cat([k, zeros(b, _heads, s, 1, k.dtype, k.device)], -1)], 2);
-        var value = cat([zeros(b, _heads, 1, _headDim + 1, v.dtype, v.device), cat([v, zeros(b, _heads, s, 1, v.dtype, v.device)], -1)], 2);
+        // One zero feature for every key and value, and one zero row for the sink's value (and the blank query below).
+        var feature = zeros(b, _heads, s, 1, k.dtype, k.device);
+        var row = zeros(b, _heads, 1, _headDim + 1, q.dtype, q.device);
+        var key = cat([sinkKey, cat([k, feature], -1)], 2);
+        var value = cat([row, cat([v, feature], -1)], 2);
         if (mask is null)
         {
             // The top-left causal mask lets query i see keys 0..i; with a blank query in front, query i + 1 sees the
             // sink and the real keys 0..i, which is the causal mask with the sink. The blank query's row is dropped.
-            query = cat([zeros(b, _heads, 1, _headDim + 1, q.dtype, q.device), query], 2);
+            query = cat([row, query], 2);
             return nn.functional.scaled_dot_product_attention(query, key, value, is_casual: true).narrow(2, 1, t).narrow(-1, 0, _headDim);
         }
         var shape = mask.shape.ToArray();
